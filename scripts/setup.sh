@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what Estuary needs on Debian 12: system packages (ffmpeg, Chromium for the browser
+# tests, Redis for scale-out tests) and the npm packages. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v ffmpeg >/dev/null || need+=(ffmpeg)
+command -v chromium >/dev/null || need+=(chromium)
+command -v redis-server >/dev/null || need+=(redis-server)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "installing system packages: ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+node scripts/build-client.mjs
+echo "setup done: npm start"
