@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildConfig, ConfigError } from '../../../server/config.ts';
+import { buildConfig, ConfigError } from '../../../server/config.js';
 
 test('buildConfig() with nothing gives the documented defaults', () => {
   const c = buildConfig({}, {});
