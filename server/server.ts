@@ -1,10 +1,24 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import type { Config } from './config.js';
 import { createApp, errorHandler } from './http/app.js';
 import { logger } from './lib/logger.js';
 
 const log = logger.child({ mod: 'server' });
+
+/** What a subsystem gets to mount itself: it adds routes and returns its close function. */
+export interface ServerContext {
+  config: Config;
+  app: Express;
+  httpServer: http.Server;
+}
+
+/** A subsystem's handle: closed in reverse order of mounting when the server stops. */
+export interface Subsystem {
+  name: string;
+  close(): Promise<void> | void;
+}
 
 /** A running Estuary server (what tests start and stop). */
 export interface EstuaryServer {
@@ -18,8 +32,12 @@ export interface EstuaryServer {
 /** Starts the HTTP server with every subsystem the config enables. */
 export async function startServer(config: Config): Promise<EstuaryServer> {
   const app = createApp();
-  app.use(errorHandler);
   const httpServer = http.createServer(app);
+  const ctx: ServerContext = { config, app, httpServer };
+  const subsystems: Subsystem[] = [];
+  // -- subsystems mount here, one line each (rooms/signaling, gateway supervision, ...) --
+  // -- end of subsystems --
+  app.use(errorHandler);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.http.port, config.http.host, resolve);
@@ -31,6 +49,14 @@ export async function startServer(config: Config): Promise<EstuaryServer> {
     httpServer,
     port,
     async close() {
+      for (const s of subsystems.reverse()) {
+        try {
+          await s.close();
+        } catch (err) {
+          log.error({ err, subsystem: s.name }, 'subsystem close failed');
+        }
+      }
+      httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };
