@@ -37,6 +37,7 @@ export async function startServer(config: Config): Promise<EstuaryServer> {
   const subsystems: Subsystem[] = [];
   // -- subsystems mount here, one line each (rooms/signaling, gateway supervision, ...) --
   // -- end of subsystems --
+  void ctx;
   app.use(errorHandler);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
