@@ -35,3 +35,11 @@ for (const [name, file, env, key] of bad) {
     assert.throws(() => buildConfig(file, env), (err: unknown) => err instanceof ConfigError && key.test((err as Error).message));
   });
 }
+
+test('estuary.example.yaml documents exactly the defaults', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { parse } = await import('yaml');
+  const { configSchema } = await import('../../../server/config.js');
+  const example = buildConfig(parse(readFileSync(new URL('../../../estuary.example.yaml', import.meta.url), 'utf8')), {});
+  assert.deepEqual(example, configSchema.parse({}));
+});
