@@ -1,0 +1,4 @@
+export * from './header.js';
+export * from './sequence.js';
+export * from './header-extensions.js';
+export * from './SeqTsRewriter.js';
