@@ -1,0 +1,192 @@
+import {
+  checkEnvelope,
+  checkRequestResult,
+  checkServerNotification,
+  type AnyServerNotification,
+  type Envelope,
+  type GatewayNotification,
+  type GatewayNotificationMethod,
+  type GatewayRequestMethod,
+  type RequestParams,
+  type RequestResult,
+} from '../../protocol/control/messages.js';
+import { logger } from '../lib/logger.js';
+
+const log = logger.child({ mod: 'channel' });
+
+/**
+ * How long a request waits for the server's answer. Authorization may include an HTTP
+ * callback (its own timeout is 5 s on the server), so this leaves room above that.
+ */
+export const REQUEST_TIMEOUT_MS = 8_000;
+/**
+ * Most requests in flight at once. Each RTMP publish/play holds one while the server
+ * decides; a flood of connections beyond this is answered at once with an error instead of
+ * growing the pending map without bound.
+ */
+export const MAX_PENDING_REQUESTS = 1_000;
+
+/** The wire under the channel: Node IPC in the worker, an in-memory pair in tests. */
+export interface ChannelTransport {
+  send(message: Envelope): void;
+  onMessage(listener: (raw: unknown) => void): void;
+  onClose(listener: () => void): void;
+}
+
+/** A request that failed: timed out, channel closed, or the server's handler threw. */
+export class ChannelError extends Error {
+  override name = 'ChannelError';
+  constructor(
+    readonly code: 'timeout' | 'closed' | 'overloaded' | 'bad-response' | 'remote',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  method: GatewayRequestMethod;
+  resolve(result: unknown): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The worker's end of the control channel: typed requests to the server (ids, timeouts,
+ * every pending request rejected when the channel closes), notifications both ways. Every
+ * received message is validated; a bad one is logged and dropped.
+ */
+export class ControlChannel {
+  readonly #transport: ChannelTransport;
+  readonly #pending = new Map<number, Pending>();
+  readonly #timeoutMs: number;
+  #nextId = 1;
+  #closed = false;
+  #onNotification: (n: AnyServerNotification) => void = () => {};
+  #onClose: () => void = () => {};
+
+  constructor(transport: ChannelTransport, options: { timeoutMs?: number } = {}) {
+    this.#transport = transport;
+    this.#timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    transport.onMessage((raw) => this.#receive(raw));
+    transport.onClose(() => this.close());
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Sets the handler of server notifications (`config`, `kickStream`). */
+  onNotification(listener: (n: AnyServerNotification) => void): void {
+    this.#onNotification = listener;
+  }
+
+  /** Called once when the channel closes (server gone). */
+  onClose(listener: () => void): void {
+    this.#onClose = listener;
+  }
+
+  /** Sends a request and resolves with the server's validated result. */
+  request<M extends GatewayRequestMethod>(method: M, params: RequestParams<M>): Promise<RequestResult<M>> {
+    if (this.#closed) return Promise.reject(new ChannelError('closed', 'control channel closed'));
+    if (this.#pending.size >= MAX_PENDING_REQUESTS) return Promise.reject(new ChannelError('overloaded', 'too many pending requests'));
+    const id = this.#nextId++;
+    return new Promise<RequestResult<M>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new ChannelError('timeout', `${method} timed out after ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+      this.#pending.set(id, { method, resolve: resolve as (r: unknown) => void, reject, timer });
+      this.#send({ kind: 'request', id, method, params });
+    });
+  }
+
+  /** Sends a notification; dropped silently once closed. */
+  notify<M extends GatewayNotificationMethod>(method: M, params: GatewayNotification<M>): void {
+    if (this.#closed) return;
+    this.#send({ kind: 'notify', method, params });
+  }
+
+  /** Idempotent: rejects every pending request and calls the close listener once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const [id, p] of this.#pending) {
+      clearTimeout(p.timer);
+      this.#pending.delete(id);
+      p.reject(new ChannelError('closed', `control channel closed before ${p.method} was answered`));
+    }
+    this.#onClose();
+  }
+
+  #send(message: Envelope): void {
+    try {
+      this.#transport.send(message);
+    } catch (err) {
+      log.error({ err }, 'control channel send failed');
+      this.close();
+    }
+  }
+
+  #receive(raw: unknown): void {
+    if (this.#closed) return;
+    const env = checkEnvelope(raw);
+    if (!env.ok) {
+      log.warn({ reason: env.reason }, 'dropped bad control message');
+      return;
+    }
+    const msg = env.value;
+    switch (msg.kind) {
+      case 'response': {
+        const p = this.#pending.get(msg.id);
+        if (!p) {
+          log.warn({ id: msg.id }, 'dropped response to unknown request');
+          return;
+        }
+        this.#pending.delete(msg.id);
+        clearTimeout(p.timer);
+        if (msg.error) {
+          p.reject(new ChannelError('remote', `${msg.error.code}: ${msg.error.message}`));
+          return;
+        }
+        const result = checkRequestResult(p.method, msg.result);
+        if (result.ok) p.resolve(result.value);
+        else p.reject(new ChannelError('bad-response', result.reason));
+        return;
+      }
+      case 'notify': {
+        const n = checkServerNotification(msg.method, msg.params);
+        if (!n.ok) {
+          log.warn({ reason: n.reason }, 'dropped bad control notification');
+          return;
+        }
+        this.#onNotification(n.value);
+        return;
+      }
+      case 'request':
+        // The server sends no requests yet: answer so a future server does not wait out a timeout.
+        this.#send({ kind: 'response', id: msg.id, error: { code: 'unsupported', message: `unknown request ${msg.method}` } });
+        return;
+    }
+  }
+}
+
+/** The transport over this process's IPC channel (the worker was started with fork()). */
+export function processTransport(): ChannelTransport {
+  if (!process.send) throw new TypeError('the gateway worker must be started with an IPC channel (child_process.fork)');
+  return {
+    send: (message) => {
+      process.send?.(message);
+    },
+    onMessage: (listener) => {
+      process.on('message', listener);
+    },
+    onClose: (listener) => {
+      process.on('disconnect', listener);
+    },
+  };
+}
