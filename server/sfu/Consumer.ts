@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { ParseError } from '../../protocol/errors.js';
+import { buildSdesCname, buildSenderReport, parseRtcp, type RtcpPacket, type SenderReport } from '../../protocol/rtcp/index.js';
+import { isRtcpPacket, rewriteRtpHeader, SeqTsRewriter, type RtpHeader } from '../../protocol/rtp/index.js';
+import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
+import type { MediaKind, RtpCodec } from './ortc.js';
+import type { Producer } from './Producer.js';
+import { RateMeter } from './RateMeter.js';
+import { MAX_STORED_PACKET_LENGTH, RetransmissionBuffer } from './RetransmissionBuffer.js';
+
+export interface ConsumerStats {
+  packetsSent: number;
+  bytesSent: number;
+  nacksReceived: number;
+  retransmitted: number;
+  plisReceived: number;
+  bitrate: number;
+  /** Requested packets no longer in the retransmission buffer. */
+  retransmissionMisses: number;
+  /** Sends the engine refused (track not open or closed). */
+  sendFailures: number;
+}
+
+/** @internal What the owning transport gives a consumer. */
+export interface ConsumerInternal {
+  producer: Producer;
+  codec: RtpCodec;
+  ssrc: number;
+  cname: string;
+  mid: string;
+  paused: boolean;
+  appData: Record<string, unknown>;
+  /** Sends RTP or RTCP on the consumer's track (guarded). */
+  send(packet: Uint8Array): boolean;
+}
+
+/**
+ * A subscriber's copy of one producer on a recv transport (after mediasoup's Consumer): rewrites
+ * SSRC, payload type, sequence number and timestamp of every forwarded packet into its own buffer,
+ * keeps the sent packets to answer NACKs, relays PLI/FIR to the producer, and re-stamps the
+ * publisher's Sender Reports into its own timeline (RFC 3550 §6.4.1) for lip sync.
+ */
+export class Consumer extends EnhancedEventEmitter<{
+  close: [];
+  producerclose: [];
+  producerpause: [];
+  producerresume: [];
+  transportclose: [];
+  '@close': [];
+}> {
+  readonly id = randomUUID();
+  readonly producerId: string;
+  readonly kind: MediaKind;
+  readonly codec: RtpCodec;
+  readonly ssrc: number;
+  readonly mid: string;
+  readonly appData: Record<string, unknown>;
+  private readonly internal: ConsumerInternal;
+  private readonly rewriter: SeqTsRewriter;
+  /** Video keeps sent packets for NACK; audio (no NACK negotiated for Opus) uses one scratch buffer. */
+  private readonly rtx: RetransmissionBuffer | undefined;
+  private readonly scratch: Buffer | undefined;
+  private readonly meter = new RateMeter();
+  private pausedValue: boolean;
+  private producerPausedValue: boolean;
+  private closedValue = false;
+  private readonly counters = { packetsSent: 0, bytesSent: 0, nacksReceived: 0, retransmitted: 0, plisReceived: 0, retransmissionMisses: 0, sendFailures: 0 };
+
+  /** @internal Created by WebRtcTransport.consume(). */
+  constructor(internal: ConsumerInternal) {
+    super();
+    this.internal = internal;
+    this.producerId = internal.producer.id;
+    this.kind = internal.producer.kind;
+    this.codec = internal.codec;
+    this.ssrc = internal.ssrc;
+    this.mid = internal.mid;
+    this.appData = internal.appData;
+    this.pausedValue = internal.paused;
+    this.producerPausedValue = internal.producer.paused;
+    this.rewriter = new SeqTsRewriter(internal.codec.clockRate);
+    if (this.kind === 'video') this.rtx = new RetransmissionBuffer();
+    else this.scratch = Buffer.allocUnsafe(MAX_STORED_PACKET_LENGTH);
+    internal.producer.addConsumer(this);
+  }
+
+  get paused(): boolean {
+    return this.pausedValue;
+  }
+
+  get producerPaused(): boolean {
+    return this.producerPausedValue;
+  }
+
+  get closed(): boolean {
+    return this.closedValue;
+  }
+
+  /** Starts forwarding; a video consumer asks the producer for a keyframe to start decoding. */
+  resume(): void {
+    if (this.closedValue || !this.pausedValue) return;
+    this.pausedValue = false;
+    this.rewriter.resync();
+    this.internal.producer.onConsumerResumed();
+  }
+
+  pause(): void {
+    if (this.closedValue || this.pausedValue) return;
+    this.pausedValue = true;
+  }
+
+  getStats(): ConsumerStats {
+    return { ...this.counters, bitrate: this.meter.rate(performance.now()) };
+  }
+
+  /**
+   * Stops forwarding and detaches from the producer. The consumer's m-line stays in the recv
+   * transport's SDP (sendonly, silent) until the transport closes: libdatachannel cannot remove a
+   * track, and a later offer need not touch it.
+   */
+  close(): void {
+    this.closeWith(undefined);
+  }
+
+  /** @internal The transport closed: emits 'transportclose', then closes. */
+  transportClosed(): void {
+    this.closeWith('transportclose');
+  }
+
+  /** @internal */
+  onProducerClose(): void {
+    this.closeWith('producerclose');
+  }
+
+  /** @internal */
+  onProducerPause(): void {
+    if (this.closedValue || this.producerPausedValue) return;
+    this.producerPausedValue = true;
+    this.safeEmit('producerpause');
+  }
+
+  /** @internal */
+  onProducerResume(): void {
+    if (this.closedValue || !this.producerPausedValue) return;
+    this.producerPausedValue = false;
+    this.rewriter.resync();
+    this.safeEmit('producerresume');
+  }
+
+  /**
+   * @internal Hot path: copies `packet` into this consumer's buffer, rewrites the header in place
+   * and sends it. Returns whether it was sent.
+   */
+  forward(packet: Buffer, header: RtpHeader, nowMs: number): boolean {
+    if (this.pausedValue || this.producerPausedValue || this.closedValue) return false;
+    if (!this.rewriter.rewrite(header.ssrc, header.sequenceNumber, header.timestamp, nowMs)) return false;
+    const seq = this.rewriter.seq;
+    let out: Buffer;
+    if (this.rtx) out = this.rtx.store(seq, packet) ?? Buffer.from(packet);
+    else if (packet.length <= (this.scratch as Buffer).length) {
+      out = (this.scratch as Buffer).subarray(0, packet.length);
+      packet.copy(out);
+    } else out = Buffer.from(packet);
+    rewriteRtpHeader(out, this.codec.payloadType, seq, this.rewriter.timestamp, this.ssrc);
+    if (!this.internal.send(out)) {
+      this.counters.sendFailures++;
+      return false;
+    }
+    this.counters.packetsSent++;
+    this.counters.bytesSent += out.length;
+    this.meter.add(out.length, nowMs);
+    return true;
+  }
+
+  /**
+   * @internal The publisher's SR, re-stamped (RFC 3550 §6.4.1): same NTP time, the RTP time
+   * mapped through this consumer's rewriter, this consumer's own counts; sent with an SDES CNAME
+   * as a compound packet (§6.1).
+   */
+  onSenderReport(sr: SenderReport): void {
+    if (this.closedValue || this.pausedValue || this.producerPausedValue || this.counters.packetsSent === 0) return;
+    const rtpTimestamp = this.rewriter.mapTimestamp(sr.ssrc, sr.rtpTimestamp);
+    if (rtpTimestamp === undefined) return;
+    const report = buildSenderReport({
+      ssrc: this.ssrc,
+      ntpSeconds: sr.ntpSeconds,
+      ntpFraction: sr.ntpFraction,
+      rtpTimestamp,
+      packetCount: this.counters.packetsSent >>> 0,
+      octetCount: this.counters.bytesSent >>> 0,
+    });
+    const sdes = buildSdesCname(this.ssrc, this.internal.cname);
+    const compound = Buffer.allocUnsafe(report.length + sdes.length);
+    compound.set(report, 0);
+    compound.set(sdes, report.length);
+    this.internal.send(compound);
+  }
+
+  /** @internal RTCP from the subscriber on this consumer's track. */
+  receive(packet: Buffer): void {
+    if (this.closedValue || !isRtcpPacket(packet)) return;
+    let packets: RtcpPacket[];
+    try {
+      packets = parseRtcp(packet);
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      return;
+    }
+    for (const p of packets) {
+      switch (p.type) {
+        case 'nack':
+          if (p.mediaSsrc === this.ssrc) this.retransmit(p.sequenceNumbers);
+          break;
+        case 'pli':
+          if (p.mediaSsrc !== this.ssrc) break;
+          this.counters.plisReceived++;
+          this.internal.producer.requestKeyFrame();
+          break;
+        case 'fir':
+          if (!p.entries.some((e) => e.ssrc === this.ssrc)) break;
+          this.counters.plisReceived++;
+          this.internal.producer.requestKeyFrame();
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private retransmit(seqs: readonly number[]): void {
+    this.counters.nacksReceived++;
+    if (!this.rtx || this.pausedValue) return;
+    for (const seq of seqs) {
+      const stored = this.rtx.get(seq);
+      if (!stored) {
+        this.counters.retransmissionMisses++;
+        continue;
+      }
+      if (this.internal.send(stored)) this.counters.retransmitted++;
+    }
+  }
+
+  private closeWith(reason: 'producerclose' | 'transportclose' | undefined): void {
+    if (this.closedValue) return;
+    this.closedValue = true;
+    this.internal.producer.removeConsumer(this);
+    this.rtx?.clear();
+    if (reason) this.safeEmit(reason);
+    this.safeEmit('@close');
+    this.safeEmit('close');
+  }
+}

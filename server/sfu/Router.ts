@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
+import { InvalidStateError } from '../lib/errors.js';
+import type { Producer } from './Producer.js';
+import { WebRtcTransport, type TransportInternal } from './WebRtcTransport.js';
+
+/** @internal What the Sfu gives a router: everything a transport needs but its direction. */
+export type RouterInternal = Omit<TransportInternal, 'direction' | 'appData'>;
+
+/**
+ * A media routing domain (one room or one broadcast), after mediasoup's Router: owns its
+ * transports, and indexes every producer on them so consumers elsewhere in the router can find it.
+ */
+export class Router extends EnhancedEventEmitter<{ close: []; '@close': [] }> {
+  readonly id = randomUUID();
+  readonly appData: Record<string, unknown>;
+  readonly transports = new Map<string, WebRtcTransport>();
+  readonly producers = new Map<string, Producer>();
+  private readonly internal: RouterInternal;
+  private closedValue = false;
+
+  /** @internal Created by Sfu.createRouter(). */
+  constructor(internal: RouterInternal, appData: Record<string, unknown>) {
+    super();
+    this.internal = internal;
+    this.appData = appData;
+  }
+
+  get closed(): boolean {
+    return this.closedValue;
+  }
+
+  createWebRtcTransport(options: { direction: 'send' | 'recv'; appData?: Record<string, unknown> }): WebRtcTransport {
+    if (this.closedValue) throw new InvalidStateError('router closed');
+    if (options.direction !== 'send' && options.direction !== 'recv') throw new TypeError('direction must be send or recv');
+    const transport = new WebRtcTransport({ ...this.internal, direction: options.direction, appData: options.appData ?? {} });
+    this.transports.set(transport.id, transport);
+    transport.once('@close', () => this.transports.delete(transport.id));
+    transport.on('@newproducer', (producer) => {
+      this.producers.set(producer.id, producer);
+      producer.once('@close', () => this.producers.delete(producer.id));
+    });
+    return transport;
+  }
+
+  getProducer(id: string): Producer | undefined {
+    return this.producers.get(id);
+  }
+
+  /** Closes every transport (and so their producers and consumers). Idempotent. */
+  close(): void {
+    if (this.closedValue) return;
+    this.closedValue = true;
+    for (const t of [...this.transports.values()]) t.close();
+    this.safeEmit('@close');
+    this.safeEmit('close');
+  }
+}
