@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import type { Config } from './config.js';
 import { createApp, errorHandler } from './http/app.js';
 import { logger } from './lib/logger.js';
+import { mountRooms } from './rooms/mount.js';
 
 const log = logger.child({ mod: 'server' });
 
@@ -36,8 +37,8 @@ export async function startServer(config: Config): Promise<EstuaryServer> {
   const ctx: ServerContext = { config, app, httpServer };
   const subsystems: Subsystem[] = [];
   // -- subsystems mount here, one line each (rooms/signaling, gateway supervision, ...) --
+  subsystems.push(await mountRooms(ctx));
   // -- end of subsystems --
-  void ctx;
   app.use(errorHandler);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -1,0 +1,223 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import { sourceSchema, type PeerInfo, type ProducerInfo, type ServerEvents } from '../../protocol/signaling/schemas.js';
+import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
+import { NotFoundError } from '../lib/errors.js';
+import type { Consumer, Producer, WebRtcTransport } from '../sfu/index.js';
+
+/** Bytes of randomness in a session secret (hex-encoded: 48 characters, within the schema's 16–128). */
+const SESSION_SECRET_BYTES = 24;
+
+/** The wire a peer's notifications travel on: one signaling socket, replaceable on resume. */
+export interface PeerChannel {
+  /** The remote address, for logs. */
+  readonly address: string;
+  notify<E extends keyof ServerEvents>(event: E, payload: Parameters<ServerEvents[E]>[0]): void;
+  /** The peer no longer uses this channel (it resumed on another one, or it closed). */
+  release(): void;
+}
+
+export interface PeerOptions {
+  id: string;
+  roomId: string;
+  displayName: string;
+  canPublish: boolean;
+  canSubscribe: boolean;
+  channel: PeerChannel;
+  log: Logger;
+}
+
+type PeerEvents = {
+  '@close': [reason: string];
+  '@producerclose': [producer: Producer];
+};
+
+/**
+ * A participant of a room: its signaling channel, its send/recv transports and the producers
+ * and consumers on them. The Peer owns its transports; closing it closes them, which closes
+ * its producers (others are told through the Room) and consumers.
+ *
+ * A peer whose socket drops is `detach`ed: it keeps its media objects for the reconnect grace
+ * and is closed when the grace runs out, unless a new socket `takeOver`s the session.
+ */
+export class Peer extends EnhancedEventEmitter<PeerEvents> {
+  readonly id: string;
+  readonly roomId: string;
+  readonly displayName: string;
+  readonly canPublish: boolean;
+  readonly canSubscribe: boolean;
+  readonly joinedAt = new Date();
+  readonly transports = new Map<string, WebRtcTransport>();
+  readonly producers = new Map<string, Producer>();
+  readonly consumers = new Map<string, Consumer>();
+  private readonly sessionSecret = randomBytes(SESSION_SECRET_BYTES).toString('hex');
+  /** Which transport each producer and consumer lives on, so a transport's end reaches them all. */
+  private readonly transportOf = new Map<string, string>();
+  private channel: PeerChannel | null;
+  private graceTimer: NodeJS.Timeout | null = null;
+  private readonly log: Logger;
+  private closedReason: string | null = null;
+
+  constructor(options: PeerOptions) {
+    super();
+    this.id = options.id;
+    this.roomId = options.roomId;
+    this.displayName = options.displayName;
+    this.canPublish = options.canPublish;
+    this.canSubscribe = options.canSubscribe;
+    this.channel = options.channel;
+    this.log = options.log.child({ peerId: this.id });
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== null;
+  }
+
+  /** Whether the peer has a live signaling socket (false during the reconnect grace). */
+  get connected(): boolean {
+    return this.channel !== null;
+  }
+
+  /** The secret a reconnecting client proves the session with; handed out once, in the join ack. */
+  get secret(): string {
+    return this.sessionSecret;
+  }
+
+  /** Constant-time comparison of a resume secret. */
+  matchesSecret(candidate: string): boolean {
+    const a = Buffer.from(candidate);
+    const b = Buffer.from(this.sessionSecret);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  info(): PeerInfo {
+    return { id: this.id, displayName: this.displayName, producers: [...this.producers.values()].map((p) => producerInfo(this.id, p)) };
+  }
+
+  notify<E extends keyof ServerEvents>(event: E, payload: Parameters<ServerEvents[E]>[0]): void {
+    this.channel?.notify(event, payload);
+  }
+
+  getTransport(id: string): WebRtcTransport {
+    const transport = this.transports.get(id);
+    if (!transport) throw new NotFoundError(`no transport ${id}`);
+    return transport;
+  }
+
+  getProducer(id: string): Producer {
+    const producer = this.producers.get(id);
+    if (!producer) throw new NotFoundError(`no producer ${id}`);
+    return producer;
+  }
+
+  getConsumer(id: string): Consumer {
+    const consumer = this.consumers.get(id);
+    if (!consumer) throw new NotFoundError(`no consumer ${id}`);
+    return consumer;
+  }
+
+  /** Takes ownership of a new transport: a failed or closed transport is closed with everything on it. */
+  addTransport(transport: WebRtcTransport): void {
+    this.transports.set(transport.id, transport);
+    transport.on('connectionstatechange', (state) => {
+      if (state !== 'failed' && state !== 'closed') return;
+      this.log.info({ transportId: transport.id, state }, 'transport ended');
+      transport.close();
+      this.onTransportGone(transport);
+    });
+    transport.on('close', () => this.onTransportGone(transport));
+  }
+
+  addProducer(transport: WebRtcTransport, producer: Producer): void {
+    this.producers.set(producer.id, producer);
+    this.transportOf.set(producer.id, transport.id);
+    producer.on('close', () => this.onProducerGone(producer));
+  }
+
+  addConsumer(transport: WebRtcTransport, consumer: Consumer): void {
+    this.consumers.set(consumer.id, consumer);
+    this.transportOf.set(consumer.id, transport.id);
+    const gone = (): void => this.onConsumerGone(consumer);
+    consumer.on('close', gone);
+    consumer.on('producerclose', gone);
+    consumer.on('transportclose', gone);
+  }
+
+  /** Closes one of the peer's producers at its request; the Room tells the others. */
+  closeProducer(id: string): void {
+    this.onProducerGone(this.getProducer(id));
+  }
+
+  /** The socket dropped without `leave`: keep the session for `graceMs`, then close. */
+  detach(channel: PeerChannel, graceMs: number): void {
+    if (this.closed || this.channel !== channel) return;
+    this.channel = null;
+    this.log.info({ graceMs }, 'socket lost; holding the session for a reconnect');
+    this.graceTimer = setTimeout(() => this.close('reconnect grace expired'), graceMs);
+  }
+
+  /**
+   * A new socket resumes this session: the old socket is released, the old transports are
+   * closed (the client builds new ones and produces again) and the grace timer stops.
+   */
+  takeOver(channel: PeerChannel): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
+    const previous = this.channel;
+    this.channel = channel;
+    previous?.release();
+    for (const transport of [...this.transports.values()]) {
+      transport.close();
+      this.onTransportGone(transport);
+    }
+    this.log.info({ address: channel.address }, 'session resumed');
+  }
+
+  /** Ends the peer: the one place its life ends, with one log line. Idempotent. */
+  close(reason: string): void {
+    if (this.closedReason !== null) return;
+    this.closedReason = reason;
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
+    for (const transport of [...this.transports.values()]) {
+      transport.close();
+      this.onTransportGone(transport);
+    }
+    const channel = this.channel;
+    this.channel = null;
+    channel?.release();
+    this.log.info({ reason, address: channel?.address }, `closed: ${reason}`);
+    this.safeEmit('@close', reason);
+  }
+
+  private onTransportGone(transport: WebRtcTransport): void {
+    if (!this.transports.delete(transport.id)) return;
+    for (const [id, transportId] of [...this.transportOf]) {
+      if (transportId !== transport.id) continue;
+      const producer = this.producers.get(id);
+      if (producer) this.onProducerGone(producer);
+      const consumer = this.consumers.get(id);
+      if (consumer) this.onConsumerGone(consumer);
+    }
+  }
+
+  private onProducerGone(producer: Producer): void {
+    this.transportOf.delete(producer.id);
+    if (!this.producers.delete(producer.id)) return;
+    producer.close();
+    this.safeEmit('@producerclose', producer);
+  }
+
+  private onConsumerGone(consumer: Consumer): void {
+    this.transportOf.delete(consumer.id);
+    if (!this.consumers.delete(consumer.id)) return;
+    consumer.close();
+    if (!this.closed) this.notify('consumerClosed', { consumerId: consumer.id });
+  }
+}
+
+/** The signaling view of a producer; `source` is what the publisher declared in `produce`. */
+export function producerInfo(peerId: string, producer: Producer): ProducerInfo {
+  const source = sourceSchema.safeParse(producer.appData.source);
+  return { id: producer.id, peerId, kind: producer.kind, source: source.success ? source.data : 'stream', paused: producer.paused };
+}

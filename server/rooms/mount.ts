@@ -1,0 +1,35 @@
+import { roomPageRoutes } from '../http/routes/room-page.js';
+import { roomsRoutes } from '../http/routes/rooms.js';
+import { logger } from '../lib/logger.js';
+import type { ServerContext, Subsystem } from '../server.js';
+import { Sfu } from '../sfu/index.js';
+import { SignalingServer } from '../signaling/SignalingServer.js';
+import { RoomManager } from './RoomManager.js';
+
+const log = logger.child({ mod: 'rooms' });
+
+/**
+ * Mounts rooms: the SFU (from `config.webrtc`), the RoomManager, socket.io signaling on the
+ * HTTP server, the REST API and the room page. Closing the subsystem closes them in reverse.
+ */
+export async function mountRooms(ctx: ServerContext): Promise<Subsystem> {
+  const { config } = ctx;
+  if (config.auth.secret === null) log.warn('auth.secret is not set: rooms and the rooms API are open to anyone who can reach this server');
+  const sfu = new Sfu(config.webrtc);
+  const rooms = new RoomManager({ sfu, maxPeersPerRoom: config.rooms.maxPeersPerRoom, log });
+  const signaling = new SignalingServer({
+    httpServer: ctx.httpServer,
+    services: { rooms, authSecret: config.auth.secret, iceServers: config.webrtc.iceServers, log: logger.child({ mod: 'signaling' }) },
+    reconnectGraceMs: config.rooms.reconnectGraceMs,
+  });
+  ctx.app.use(roomsRoutes(rooms, config.auth.secret));
+  ctx.app.use(roomPageRoutes());
+  return {
+    name: 'rooms',
+    async close() {
+      await signaling.close();
+      rooms.close();
+      sfu.close();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { Handlers } from '../request.js';
+import { closeProducer } from './closeProducer.js';
+import { connectTransport } from './connectTransport.js';
+import { consume } from './consume.js';
+import { createTransport } from './createTransport.js';
+import { join } from './join.js';
+import { leave } from './leave.js';
+import { pauseConsumer } from './pauseConsumer.js';
+import { pauseProducer } from './pauseProducer.js';
+import { produce } from './produce.js';
+import { resumeConsumer } from './resumeConsumer.js';
+import { resumeProducer } from './resumeProducer.js';
+
+/** The signaling handlers, one per request. */
+export const handlers: Handlers = {
+  join,
+  createTransport,
+  connectTransport,
+  produce,
+  consume,
+  resumeConsumer,
+  pauseConsumer,
+  pauseProducer,
+  resumeProducer,
+  closeProducer,
+  leave,
+};
