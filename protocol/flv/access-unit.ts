@@ -8,7 +8,7 @@
  */
 import { parseAudioSpecificConfig } from '../codec/aac.js';
 import { ParseError } from '../errors.js';
-import { AU_CLOCK_RATE, type AccessUnit, type AudioTrackInfo, type TrackInfo, type VideoTrackInfo } from '../media/access-unit.js';
+import { AU_CLOCK_RATE, type AccessUnit, type AudioTrackInfo, type TrackInfo, type VideoCodec, type VideoTrackInfo } from '../media/access-unit.js';
 import { buildAudioTag, parseAudioTag, SOUND_RATES } from './audio.js';
 import { FlvTagType, type FlvTag } from './tag.js';
 import { buildVideoTag, parseVideoTag } from './video.js';
@@ -22,7 +22,7 @@ const G711_SAMPLE_RATE = 8000;
 export type FlvStreamItem =
   | { kind: 'track'; track: TrackInfo }
   | { kind: 'unit'; unit: AccessUnit }
-  | { kind: 'end'; type: 'video' | 'audio' };
+  | { kind: 'end'; codec: VideoCodec };
 
 /**
  * Converts an FLV tag (or an RTMP audio/video message as a tag) into a track update (sequence
@@ -55,7 +55,7 @@ export function toStream(tag: FlvTag): FlvStreamItem | undefined {
           },
         };
       case 'sequenceEnd':
-        return { kind: 'end', type: 'video' };
+        return { kind: 'end', codec: v.codec };
       default:
         return undefined;
     }
@@ -126,6 +126,13 @@ export function trackToFlvTag(track: TrackInfo, timestampMs = 0): FlvTag | undef
     timestamp: timestampMs,
     data: buildAudioTag({ codec: 'aac', packet: 'sequenceStart', data: track.config }),
   };
+}
+
+/** The end-of-sequence video tag (AVCPacketType 2 / Enhanced SequenceEnd) for a codec FLV carries. */
+export function endOfSequenceTag(codec: VideoCodec, timestampMs: number): FlvTag | undefined {
+  if (codec === 'vp8') return undefined;
+  const data = buildVideoTag({ codec, packet: 'sequenceEnd', keyframe: false, data: new Uint8Array(0) });
+  return { type: FlvTagType.Video, timestamp: timestampMs, data };
 }
 
 /**

@@ -133,7 +133,8 @@ export function buildVideoTag(v: {
   data: Uint8Array;
   enhanced?: boolean;
 }): Uint8Array {
-  const frameType = v.keyframe || v.packet === 'sequenceStart' ? FrameType.Key : FrameType.Inter;
+  // Sequence start and end tags are written as key frames, as ffmpeg's flvenc writes them.
+  const frameType = v.keyframe || v.packet === 'sequenceStart' || v.packet === 'sequenceEnd' ? FrameType.Key : FrameType.Inter;
   const cts = v.compositionTime ?? 0;
   const w = new ByteWriter(v.data.length + 8);
   if (v.codec === 'h264' && !v.enhanced) {
