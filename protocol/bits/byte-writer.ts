@@ -20,6 +20,10 @@ export class ByteWriter {
     return this.len;
   }
 
+  /**
+   * Claims `n` bytes and returns their offset. It may replace `buf` and `view`, so callers
+   * must call it before reading either (not inside the same expression).
+   */
   private reserve(n: number): number {
     const at = this.len;
     if (at + n > this.buf.length) {
@@ -42,13 +46,15 @@ export class ByteWriter {
 
   u8(value: number): this {
     ByteWriter.check(value, 8);
-    this.buf[this.reserve(1)] = value;
+    const at = this.reserve(1);
+    this.buf[at] = value;
     return this;
   }
 
   u16(value: number): this {
     ByteWriter.check(value, 16);
-    this.view.setUint16(this.reserve(2), value);
+    const at = this.reserve(2);
+    this.view.setUint16(at, value);
     return this;
   }
 
@@ -63,19 +69,22 @@ export class ByteWriter {
 
   u32(value: number): this {
     ByteWriter.check(value, 32);
-    this.view.setUint32(this.reserve(4), value);
+    const at = this.reserve(4);
+    this.view.setUint32(at, value);
     return this;
   }
 
   i16(value: number): this {
     if (!Number.isInteger(value) || value < -0x8000 || value > 0x7fff) throw new RangeError(`ByteWriter: ${value} does not fit in i16`);
-    this.view.setInt16(this.reserve(2), value);
+    const at = this.reserve(2);
+    this.view.setInt16(at, value);
     return this;
   }
 
   i32(value: number): this {
     if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) throw new RangeError(`ByteWriter: ${value} does not fit in i32`);
-    this.view.setInt32(this.reserve(4), value);
+    const at = this.reserve(4);
+    this.view.setInt32(at, value);
     return this;
   }
 
@@ -89,7 +98,8 @@ export class ByteWriter {
   }
 
   bytes(data: Uint8Array): this {
-    this.buf.set(data, this.reserve(data.length));
+    const at = this.reserve(data.length);
+    this.buf.set(data, at);
     return this;
   }
 

@@ -95,3 +95,17 @@ test('BitWriter packs fields MSB first and pads the last byte with zeros', () =>
   assert.deepEqual([...out], [0x12, 0x10]); // AudioSpecificConfig for AAC-LC 44.1 kHz stereo
   assert.throws(() => new BitWriter().writeBits(8, 3), RangeError);
 });
+
+test('ByteWriter keeps every field when it grows mid-write', () => {
+  const w = new ByteWriter(16);
+  for (let i = 0; i < 100; i += 1) w.u32(i).u16(i).u8(i).bytes(Uint8Array.of(i));
+  const out = w.finish();
+  assert.equal(out.length, 800);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < 100; i += 1) {
+    assert.equal(view.getUint32(i * 8), i);
+    assert.equal(view.getUint16(i * 8 + 4), i);
+    assert.equal(out[i * 8 + 6], i);
+    assert.equal(out[i * 8 + 7], i);
+  }
+});
