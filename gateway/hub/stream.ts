@@ -1,5 +1,6 @@
 import type { AccessUnit, TrackInfo } from '../../protocol/media/access-unit.js';
 import type { StreamOrigin, StreamProtocol, ReaderCounts } from '../../protocol/control/messages.js';
+import type { AmfObject } from '../../protocol/rtmp/amf-value.js';
 import { GopCache } from './gop-cache.js';
 import { Reader, type ReaderHandlers, type ReaderItem } from './reader.js';
 
@@ -22,7 +23,7 @@ export class Stream {
   readonly startedAt = Date.now();
   #tracks: TrackInfo[] = [];
   /** The publisher's onMetaData object (RTMP/FLV), replayed to FLV and RTMP readers. */
-  #metadata: Record<string, unknown> | null = null;
+  #metadata: AmfObject | null = null;
   readonly #gop = new GopCache();
   readonly #readers = new Map<number, Reader>();
   #nextReaderId = 1;
@@ -44,7 +45,7 @@ export class Stream {
     return this.#tracks;
   }
 
-  get metadata(): Record<string, unknown> | null {
+  get metadata(): AmfObject | null {
     return this.#metadata;
   }
 
@@ -104,7 +105,7 @@ export class Stream {
     this.#onTracks(this);
   }
 
-  setMetadata(metadata: Record<string, unknown> | null): void {
+  setMetadata(metadata: AmfObject | null): void {
     this.#metadata = metadata;
   }
 

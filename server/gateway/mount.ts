@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import type { WorkerConfig } from '../../protocol/control/messages.js';
+import type { Config } from '../config.js';
+import { logger } from '../lib/logger.js';
+import { requireAdmin, streamsRouter } from '../http/routes/streams.js';
+import type { ServerContext, Subsystem } from '../server.js';
+import { Authorizer } from './authorizer.js';
+import { StreamRegistry } from './registry.js';
+import { GatewaySupervisor } from './supervisor.js';
+
+const log = logger.child({ mod: 'gateway' });
+
+/** How often workers report per-stream bitrate, readers and drops. */
+export const STATS_INTERVAL_MS = 2_000;
+
+/** The gateway subsystem: what other subsystems may use (the registry, kicks). */
+export interface GatewaySubsystem extends Subsystem {
+  registry: StreamRegistry;
+  supervisor: GatewaySupervisor | null;
+}
+
+/** The config a worker runs with, from the server config. */
+export function workerConfig(config: Config, workerId: number): WorkerConfig {
+  return {
+    workerId,
+    logLevel: config.log.level,
+    rtmp: config.rtmp,
+    flv: config.flv,
+    hls: { ...config.hls },
+    statsIntervalMs: STATS_INTERVAL_MS,
+  };
+}
+
+/**
+ * Mounts the gateway: stream registry, the streams API, and (when `gateway.enabled`) the
+ * supervised worker processes, started before this resolves.
+ */
+export async function mountGateway(ctx: ServerContext): Promise<GatewaySubsystem> {
+  const { config, app } = ctx;
+  const registry = new StreamRegistry();
+  app.use('/api/v1/streams', streamsRouter({ registry, secret: config.auth.secret }));
+  if (!config.gateway.enabled) return { name: 'gateway', registry, supervisor: null, close: () => {} };
+
+  let workers = config.gateway.workers;
+  if (workers > 1) {
+    // Each worker binds the RTMP/FLV ports itself; sharing one port between processes needs
+    // SO_REUSEPORT (Node 22.12+) or handle passing, and cross-worker readers a relay. Not yet.
+    log.warn({ workers }, 'gateway.workers > 1 is not supported yet: starting 1 worker');
+    workers = 1;
+  }
+  const supervisor = new GatewaySupervisor({ workers, makeConfig: (id) => workerConfig(config, id), registry, authorizer: new Authorizer(config, registry) });
+  const stats = Router();
+  if (config.auth.secret !== null) stats.use(requireAdmin(config.auth.secret));
+  stats.get('/', (_req, res) => {
+    res.json({ workers: supervisor.stats() });
+  });
+  app.use('/api/v1/gateway/workers', stats);
+  try {
+    await supervisor.start();
+  } catch (err) {
+    await supervisor.close();
+    throw err;
+  }
+  return { name: 'gateway', registry, supervisor, close: () => supervisor.close() };
+}

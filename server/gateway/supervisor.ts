@@ -1,0 +1,191 @@
+import type { AnyGatewayNotification, AnyGatewayRequest, AuthorizeResult, WorkerConfig } from '../../protocol/control/messages.js';
+import { logger } from '../lib/logger.js';
+import type { Authorizer } from './authorizer.js';
+import type { StreamRegistry } from './registry.js';
+import { GatewayWorker } from './worker.js';
+
+const log = logger.child({ mod: 'gateway-supervisor' });
+
+/** First restart delay after a crash: quick enough that publishers' reconnects find it back. */
+export const RESTART_BACKOFF_MIN_MS = 250;
+/** Longest restart delay: a worker crashing at once on every start retries twice a minute. */
+export const RESTART_BACKOFF_MAX_MS = 30_000;
+/** A worker that ran this long is healthy again: its next crash restarts at the minimum delay. */
+export const STABLE_UPTIME_MS = 60_000;
+/** How long the server waits for the workers to listen at start (tsx compiles on the fly: ~1–3 s). */
+export const WORKER_START_TIMEOUT_MS = 20_000;
+
+/** Figures about one worker slot, for the stats API. */
+export interface WorkerSlotStats {
+  id: number;
+  pid: number | null;
+  ready: boolean;
+  /** Exits not asked for (crash, kill by someone else). */
+  crashes: number;
+  restarts: number;
+  rtmpPort: number | null;
+  flvPort: number | null;
+}
+
+interface Slot {
+  id: number;
+  worker: GatewayWorker | null;
+  startedAt: number;
+  crashes: number;
+  restarts: number;
+  /** Crashes since the worker last ran for STABLE_UPTIME_MS. */
+  consecutiveCrashes: number;
+  restartTimer: NodeJS.Timeout | null;
+  ports: { rtmpPort: number | null; flvPort: number | null };
+}
+
+/**
+ * Spawns `gateway.workers` gateway worker processes and keeps them running: a crashed worker
+ * is restarted with exponential backoff, its crash counted and logged, and its streams marked
+ * unpublished in the registry. Answers the workers' authorization requests.
+ */
+export class GatewaySupervisor {
+  readonly #slots: Slot[] = [];
+  readonly #makeConfig: (workerId: number) => WorkerConfig;
+  readonly #registry: StreamRegistry;
+  readonly #authorizer: Authorizer;
+  readonly #readyWaiters = new Set<() => void>();
+  #closed = false;
+
+  constructor(options: { workers: number; makeConfig: (workerId: number) => WorkerConfig; registry: StreamRegistry; authorizer: Authorizer }) {
+    this.#makeConfig = options.makeConfig;
+    this.#registry = options.registry;
+    this.#authorizer = options.authorizer;
+    for (let id = 0; id < options.workers; id++) {
+      this.#slots.push({ id, worker: null, startedAt: 0, crashes: 0, restarts: 0, consecutiveCrashes: 0, restartTimer: null, ports: { rtmpPort: null, flvPort: null } });
+    }
+  }
+
+  /** Starts every worker; resolves once all listen, rejects after WORKER_START_TIMEOUT_MS. */
+  async start(): Promise<void> {
+    for (const slot of this.#slots) this.#spawn(slot);
+    await this.whenReady(WORKER_START_TIMEOUT_MS);
+  }
+
+  /** Resolves when every worker is ready (e.g. after a restart). */
+  whenReady(timeoutMs: number): Promise<void> {
+    if (this.#allReady()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#readyWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#readyWaiters.delete(done);
+        reject(new Error(`gateway workers not ready after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#readyWaiters.add(done);
+    });
+  }
+
+  stats(): WorkerSlotStats[] {
+    return this.#slots.map((s) => ({
+      id: s.id,
+      pid: s.worker?.pid ?? null,
+      ready: s.worker?.ready ?? false,
+      crashes: s.crashes,
+      restarts: s.restarts,
+      ...s.ports,
+    }));
+  }
+
+  /** Closes the publisher of a stream on the worker that carries it. */
+  kickStream(path: string, reason: string): boolean {
+    const entry = this.#registry.get(path);
+    const worker = entry ? this.#slots[entry.worker]?.worker : undefined;
+    if (!worker) return false;
+    worker.notify('kickStream', { path, reason });
+    return true;
+  }
+
+  /** Stops every worker (SIGTERM, then SIGKILL) and cancels pending restarts. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all(
+      this.#slots.map(async (slot) => {
+        if (slot.restartTimer) clearTimeout(slot.restartTimer);
+        slot.restartTimer = null;
+        await slot.worker?.stop();
+        this.#registry.removeWorker(slot.id, 'server stopping');
+      }),
+    );
+  }
+
+  #allReady(): boolean {
+    return this.#slots.every((s) => s.worker?.ready === true);
+  }
+
+  #spawn(slot: Slot): void {
+    const worker = new GatewayWorker(slot.id, this.#makeConfig(slot.id), {
+      onRequest: (w, req) => this.#onRequest(w, req),
+      onNotification: (w, n) => this.#onNotification(slot, w, n),
+    });
+    slot.worker = worker;
+    slot.startedAt = Date.now();
+    worker.on('exit', (code, signal) => this.#onExit(slot, worker, code, signal));
+    worker.start();
+  }
+
+  #onExit(slot: Slot, worker: GatewayWorker, code: number | null, signal: NodeJS.Signals | null): void {
+    if (slot.worker !== worker) return;
+    const dropped = this.#registry.removeWorker(slot.id, 'gateway worker exited');
+    slot.ports = { rtmpPort: null, flvPort: null };
+    if (this.#closed) return;
+    slot.crashes++;
+    const uptime = Date.now() - slot.startedAt;
+    if (uptime >= STABLE_UPTIME_MS) slot.consecutiveCrashes = 0;
+    const delay = Math.min(RESTART_BACKOFF_MAX_MS, RESTART_BACKOFF_MIN_MS * 2 ** slot.consecutiveCrashes);
+    slot.consecutiveCrashes++;
+    log.error({ worker: slot.id, pid: worker.pid, code, signal, uptimeMs: uptime, streamsDropped: dropped, crashes: slot.crashes, restartInMs: delay }, 'gateway worker crashed');
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = null;
+      if (this.#closed) return;
+      slot.restarts++;
+      this.#spawn(slot);
+    }, delay);
+  }
+
+  async #onRequest(worker: GatewayWorker, req: AnyGatewayRequest): Promise<AuthorizeResult> {
+    switch (req.method) {
+      case 'authorizePublish': {
+        const result = await this.#authorizer.authorizePublish(req.params);
+        // A takeover of a stream on another worker: that worker closes its publisher. On the
+        // same worker the gateway's hub does it when it publishes with `takeover`.
+        const owner = this.#registry.get(req.params.path)?.worker;
+        if (result.allow && result.takeover && owner !== undefined && owner !== worker.id) this.kickStream(req.params.path, 'taken over by a new publisher');
+        return result;
+      }
+      case 'authorizePlay':
+        return this.#authorizer.authorizePlay(req.params);
+    }
+  }
+
+  #onNotification(slot: Slot, worker: GatewayWorker, n: AnyGatewayNotification): void {
+    switch (n.method) {
+      case 'ready':
+        slot.ports = { rtmpPort: n.params.rtmpPort, flvPort: n.params.flvPort };
+        log.info({ worker: worker.id, pid: n.params.pid, rtmpPort: n.params.rtmpPort, flvPort: n.params.flvPort }, 'gateway worker ready');
+        if (this.#allReady()) for (const done of [...this.#readyWaiters]) done();
+        return;
+      case 'streamPublished':
+        this.#registry.add(worker.id, n.params);
+        return;
+      case 'streamTracks':
+        this.#registry.setTracks(worker.id, n.params);
+        return;
+      case 'streamUnpublished':
+        this.#registry.remove(worker.id, n.params.path, n.params.reason);
+        return;
+      case 'streamStats':
+        this.#registry.applyStats(worker.id, n.params);
+        return;
+    }
+  }
+}

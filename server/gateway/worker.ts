@@ -1,0 +1,167 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  checkEnvelope,
+  checkGatewayNotification,
+  checkGatewayRequest,
+  type AnyGatewayNotification,
+  type AnyGatewayRequest,
+  type Envelope,
+  type ServerNotification,
+  type ServerNotificationMethod,
+  type WorkerConfig,
+} from '../../protocol/control/messages.js';
+import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
+import { errorCode } from '../lib/errors.js';
+import { logger } from '../lib/logger.js';
+
+/** The worker's entry module (TypeScript, run through tsx in the child). */
+export const WORKER_ENTRY = fileURLToPath(new URL('../../gateway/main.ts', import.meta.url));
+/** How long a worker has to exit after SIGTERM (it closes listeners and sessions) before SIGKILL. */
+export const WORKER_STOP_TIMEOUT_MS = 3_000;
+
+/** The tsx loader as an absolute URL, so the child finds it whatever its working directory. */
+function tsxLoader(): string {
+  try {
+    return import.meta.resolve('tsx');
+  } catch {
+    return 'tsx';
+  }
+}
+
+/** What a worker's messages are handed to. */
+export interface WorkerHandlers {
+  /** Answers a request; a throw becomes an error response. */
+  onRequest(worker: GatewayWorker, request: AnyGatewayRequest): Promise<unknown>;
+  onNotification(worker: GatewayWorker, notification: AnyGatewayNotification): void;
+}
+
+export type WorkerEvents = {
+  /** The child exited (crash, kill or stop); emitted once. */
+  exit: [code: number | null, signal: NodeJS.Signals | null];
+};
+
+/**
+ * The server's end of one gateway worker process: forks it over Node IPC, sends it its
+ * config, validates every message it sends (a bad one is logged and dropped), answers its
+ * requests and forwards its notifications. One GatewayWorker per child process; a restart
+ * is a new GatewayWorker.
+ */
+export class GatewayWorker extends EnhancedEventEmitter<WorkerEvents> {
+  readonly id: number;
+  readonly #config: WorkerConfig;
+  readonly #handlers: WorkerHandlers;
+  readonly #log;
+  #child: ChildProcess | null = null;
+  #exited = false;
+  #ready = false;
+
+  constructor(id: number, config: WorkerConfig, handlers: WorkerHandlers) {
+    super();
+    this.id = id;
+    this.#config = config;
+    this.#handlers = handlers;
+    this.#log = logger.child({ mod: 'gateway-worker', worker: id });
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** Forks the child and sends it the config. */
+  start(): void {
+    if (this.#child) throw new TypeError('worker already started');
+    const child = fork(WORKER_ENTRY, [], {
+      execArgv: ['--import', tsxLoader()],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'json',
+    });
+    this.#child = child;
+    child.on('message', (raw) => this.#receive(raw));
+    child.on('error', (err) => this.#log.error({ err }, 'worker process error'));
+    child.on('exit', (code, signal) => {
+      this.#exited = true;
+      this.#ready = false;
+      this.safeEmit('exit', code, signal);
+    });
+    this.notify('config', this.#config);
+    this.#log.info({ pid: child.pid }, 'worker started');
+  }
+
+  /** Sends a notification; dropped when the child is gone. */
+  notify<M extends ServerNotificationMethod>(method: M, params: ServerNotification<M>): void {
+    this.#send({ kind: 'notify', method, params });
+  }
+
+  /** Stops the child: SIGTERM, then SIGKILL after WORKER_STOP_TIMEOUT_MS. Idempotent. */
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (!child || this.#exited) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      this.#log.warn('worker did not exit in time: SIGKILL');
+      child.kill('SIGKILL');
+    }, WORKER_STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  #send(message: Envelope): void {
+    const child = this.#child;
+    if (!child?.connected) return;
+    try {
+      child.send(message);
+    } catch (err) {
+      this.#log.warn({ err }, 'send to worker failed');
+    }
+  }
+
+  #receive(raw: unknown): void {
+    const env = checkEnvelope(raw);
+    if (!env.ok) {
+      this.#log.warn({ reason: env.reason }, 'dropped bad message from worker');
+      return;
+    }
+    const msg = env.value;
+    switch (msg.kind) {
+      case 'notify': {
+        const n = checkGatewayNotification(msg.method, msg.params);
+        if (!n.ok) {
+          this.#log.warn({ reason: n.reason }, 'dropped bad notification from worker');
+          return;
+        }
+        if (n.value.method === 'ready') this.#ready = true;
+        this.#handlers.onNotification(this, n.value);
+        return;
+      }
+      case 'request': {
+        const r = checkGatewayRequest(msg.method, msg.params);
+        if (!r.ok) {
+          this.#log.warn({ reason: r.reason }, 'refused bad request from worker');
+          this.#send({ kind: 'response', id: msg.id, error: { code: 'bad_request', message: r.reason } });
+          return;
+        }
+        this.#handlers.onRequest(this, r.value).then(
+          (result) => this.#send({ kind: 'response', id: msg.id, result }),
+          (err: unknown) => {
+            this.#log.error({ err, method: msg.method }, 'request handler failed');
+            this.#send({ kind: 'response', id: msg.id, error: { code: errorCode(err), message: err instanceof Error ? err.message : String(err) } });
+          },
+        );
+        return;
+      }
+      case 'response':
+        this.#log.warn({ id: msg.id }, 'dropped response: the server sends no requests');
+        return;
+    }
+  }
+}
