@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { createApp, errorHandler } from './http/app.js';
 import { logger } from './lib/logger.js';
 import { mountRooms } from './rooms/mount.js';
+import { mountGateway } from './gateway/mount.js';
 
 const log = logger.child({ mod: 'server' });
 
@@ -38,6 +39,7 @@ export async function startServer(config: Config): Promise<EstuaryServer> {
   const subsystems: Subsystem[] = [];
   // -- subsystems mount here, one line each (rooms/signaling, gateway supervision, ...) --
   subsystems.push(await mountRooms(ctx));
+  subsystems.push(await mountGateway(ctx));
   // -- end of subsystems --
   app.use(errorHandler);
   await new Promise<void>((resolve, reject) => {
