@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParseError } from '../../../../protocol/errors.js';
+import { buildFlvTag } from '../../../../protocol/flv/tag.js';
+import { splitAggregate } from '../../../../protocol/rtmp/aggregate.js';
 import {
   abortMessage,
   acknowledgementMessage,
@@ -54,4 +56,20 @@ test('parseControlMessage rejects truncated payloads and a zero chunk size; igno
 test('setChunkSizeMessage refuses sizes outside 1..2^31-1', () => {
   assert.throws(() => setChunkSizeMessage(0), TypeError);
   assert.throws(() => setChunkSizeMessage(2 ** 31), TypeError);
+});
+
+test('splitAggregate re-bases sub-message timestamps on the aggregate timestamp (§7.1.6)', () => {
+  const sub = (type: number, ts: number, body: number[]): number[] => [
+    ...buildFlvTag({ type: type as 8 | 9 | 18, timestamp: ts, data: Uint8Array.from(body) }),
+  ];
+  const payload = Uint8Array.from([...sub(9, 5000, [0x17, 1]), ...sub(8, 5020, [0xaf, 1, 2])]);
+  const out = splitAggregate({ typeId: MessageType.Aggregate, streamId: 1, timestamp: 100, payload });
+  assert.deepEqual(out, [
+    { typeId: 9, streamId: 1, timestamp: 100, payload: Uint8Array.from([0x17, 1]) },
+    { typeId: 8, streamId: 1, timestamp: 120, payload: Uint8Array.from([0xaf, 1, 2]) },
+  ]);
+  assert.throws(
+    () => splitAggregate({ typeId: MessageType.Aggregate, streamId: 1, timestamp: 0, payload: payload.subarray(0, 12) }),
+    (e: unknown) => e instanceof ParseError && e.reason === 'truncated',
+  );
 });
