@@ -1,0 +1,73 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
+import { getJson, killChildren, publish, startTestServer, waitFor, type TestServer } from './gateway-helpers.js';
+
+const SECRET = 'integration-secret-0123456789abcdef';
+const sign = (claims: Record<string, unknown>): Promise<string> =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+
+let t: TestServer;
+let hook: http.Server;
+const hookCalls: { action: string; path: string }[] = [];
+
+before(async () => {
+  // An onPublish callback that refuses live/blocked and accepts the rest.
+  hook = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const call = JSON.parse(body) as { action: string; path: string };
+      hookCalls.push(call);
+      res.writeHead(call.path === 'live/blocked' ? 403 : 200).end();
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  t = await startTestServer({ auth: { secret: SECRET }, publish: { onPublish: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` } });
+});
+
+after(async () => {
+  killChildren();
+  await t?.server.close();
+  hook?.closeAllConnections();
+  await new Promise((r) => hook?.close(r));
+});
+
+test('with auth.secret, the streams API needs an admin bearer token', async () => {
+  assert.equal((await getJson(`${t.http}/api/v1/streams`)).status, 401);
+  const notAdmin = await sign({ stream: 'live/*', publish: true });
+  assert.equal((await getJson(`${t.http}/api/v1/streams`, { authorization: `Bearer ${notAdmin}` })).status, 401);
+  const admin = await sign({ admin: true });
+  assert.equal((await getJson(`${t.http}/api/v1/streams`, { authorization: `Bearer ${admin}` })).status, 200);
+});
+
+test('with auth.secret, a publish without a key is refused', async () => {
+  const p = publish(`${t.rtmp}/live/nokey`, 10);
+  const code = await Promise.race([p.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 10_000))]);
+  assert.notEqual(code, 'running');
+  assert.notEqual(code, 0);
+  const admin = await sign({ admin: true });
+  assert.equal((await getJson(`${t.http}/api/v1/streams/live/nokey`, { authorization: `Bearer ${admin}` })).status, 404);
+});
+
+test('a publish with a key for another stream is refused; with a good key in the stream name it is accepted', async () => {
+  const wrong = publish(`${t.rtmp}/live/keyed?key=${await sign({ stream: 'live/other', publish: true })}`, 10);
+  assert.notEqual(await Promise.race([wrong.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 10_000))]), 'running');
+  publish(`${t.rtmp}/live/keyed?key=${await sign({ stream: 'live/*', publish: true })}`, 30);
+  const admin = await sign({ admin: true });
+  const entry = await waitFor('live/keyed in the registry', async () => {
+    const r = await getJson(`${t.http}/api/v1/streams/live/keyed`, { authorization: `Bearer ${admin}` });
+    return r.status === 200 ? (r.body as { origin: string }) : undefined;
+  });
+  assert.equal(entry.origin, 'rtmp');
+  assert.ok(hookCalls.some((c) => c.action === 'publish' && c.path === 'live/keyed'), 'onPublish was called');
+});
+
+test('an onPublish callback answering 403 refuses a publish that has a good key', async () => {
+  const p = publish(`${t.rtmp}/live/blocked?key=${await sign({ stream: 'live/blocked', publish: true })}`, 10);
+  const code = await Promise.race([p.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 10_000))]);
+  assert.notEqual(code, 'running');
+  assert.ok(hookCalls.some((c) => c.path === 'live/blocked'));
+});
