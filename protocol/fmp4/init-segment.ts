@@ -4,7 +4,7 @@
  */
 import { AU_CLOCK_RATE, type TrackInfo } from '../media/access-unit.js';
 import { ByteWriter, box, fullBox, packLanguage, writeUnityMatrix } from './box.js';
-import { writeSampleEntry } from './sample-entry.js';
+import { videoSize, writeSampleEntry } from './sample-entry.js';
 
 /** One track of an fMP4 presentation. */
 export interface Fmp4Track {
@@ -72,8 +72,7 @@ function writeTrak(w: ByteWriter, t: Fmp4Track): void {
       w.u32(0).u32(0).u32(t.id).u32(0).u32(0); // creation, modification, track_ID, reserved, duration
       w.fill(0, 8).u16(0).u16(0).u16(video ? 0 : FULL_VOLUME).u16(0); // reserved, layer, alternate_group, volume, reserved
       writeUnityMatrix(w);
-      const width = t.info.type === 'video' ? t.info.width ?? 0 : 0;
-      const height = t.info.type === 'video' ? t.info.height ?? 0 : 0;
+      const { width, height } = t.info.type === 'video' ? videoSize(t.info) : { width: 0, height: 0 };
       w.u32(width * 0x10000).u32(height * 0x10000); // 16.16
     });
     box(w, 'mdia', () => {
