@@ -99,7 +99,8 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
         pl.endList = true;
         break;
       case 'EXT-X-MAP':
-        if (pl.segments.length === 0 && Object.keys(next).length === 0 && !pl.map) pl.map = parseMap(parseAttributes(value));
+        // Before the first segment it is the playlist's map; later ones start at the next segment.
+        if (pl.segments.length === 0 && !pl.map) pl.map = parseMap(parseAttributes(value));
         else next.map = parseMap(parseAttributes(value));
         break;
       case 'EXTINF': {

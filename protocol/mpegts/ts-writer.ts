@@ -4,7 +4,7 @@
  * points) and AAC (ADTS), PCR on the video PID, continuity counters, adaptation-field
  * stuffing and random_access_indicator. Pure: returns bytes, holds only counters.
  */
-import { buildAdtsHeader, parseAudioSpecificConfig, type AudioSpecificConfig } from '../codec/aac.js';
+import { AAC_SAMPLE_RATES, buildAdtsHeader, parseAudioSpecificConfig, type AudioSpecificConfig } from '../codec/aac.js';
 import { parseAvcDecoderConfig } from '../codec/avc-config.js';
 import { H264NalType, h264NalType } from '../codec/h264.js';
 import { H265NalType, h265NalType } from '../codec/h265.js';
@@ -84,7 +84,10 @@ function codecFor(track: TrackInfo): TsCodec {
   }
   if (track.type === 'audio' && track.codec === 'aac') {
     if (!track.config) throw new TypeError('AAC track needs its AudioSpecificConfig');
-    return aacCodec(parseAudioSpecificConfig(track.config));
+    const asc = parseAudioSpecificConfig(track.config);
+    // ADTS has a 4-bit sampling_frequency_index and a 2-bit profile: no escape rate, AOT 1..4.
+    if (!AAC_SAMPLE_RATES.includes(asc.sampleRate) || asc.objectType > 4) throw new TypeError(`ADTS cannot carry ${asc.sampleRate} Hz object type ${asc.objectType}`);
+    return aacCodec(asc);
   }
   throw new TypeError(`MPEG-TS writer does not carry ${track.codec}`);
 }

@@ -113,6 +113,26 @@ test('writeMediaPlaylist({ skip: true }) replaces segments older than CAN-SKIP-U
   assert.equal(parsed.segments.length, 6);
 });
 
+test('discontinuities, a new EXT-X-MAP and DISCONTINUITY-SEQUENCE survive write → parse', () => {
+  const pl: MediaPlaylist = {
+    targetDuration: 4,
+    mediaSequence: 7,
+    discontinuitySequence: 2,
+    map: { uri: 'init-a.mp4' },
+    segments: [
+      { uri: 'a.m4s', duration: 4 },
+      { uri: 'b.m4s', duration: 3.2, discontinuity: true, map: { uri: 'init-b.mp4', byteRange: { length: 700, offset: 0 } }, programDateTime: new Date('2026-05-06T07:08:09.123Z') },
+    ],
+  };
+  const text = writeMediaPlaylist(pl);
+  assert.match(text, /#EXT-X-DISCONTINUITY-SEQUENCE:2\n/);
+  assert.match(text, /#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="init-b.mp4",BYTERANGE="700@0"\n#EXT-X-PROGRAM-DATE-TIME:2026-05-06T07:08:09.123Z\n#EXTINF:3.2,\nb.m4s/);
+  const parsed = parseMediaPlaylist(text);
+  assert.deepEqual(parsed.segments, pl.segments);
+  assert.equal(parsed.discontinuitySequence, 2);
+  assert.deepEqual(parsed.map, pl.map);
+});
+
 test('writeMediaPlaylist() refuses what the spec forbids', () => {
   const base = livePlaylist();
   assert.throws(() => writeMediaPlaylist({ ...base, serverControl: { partHoldBack: 1.4 } }), TypeError, 'PART-HOLD-BACK < 3 × PART-TARGET');

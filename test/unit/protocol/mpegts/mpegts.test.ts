@@ -152,4 +152,6 @@ test('TsWriter refuses codecs and configs it cannot carry', () => {
   assert.throws(() => new TsWriter([{ type: 'audio', codec: 'opus', sampleRate: 48000, channels: 2 }]), TypeError);
   assert.throws(() => new TsWriter([{ type: 'video', codec: 'h264' }]), TypeError);
   assert.throws(() => new TsWriter([]), TypeError);
+  const escapedRate = buildAudioSpecificConfig({ objectType: 2, sampleRate: 44000, channelConfiguration: 2 });
+  assert.throws(() => new TsWriter([{ type: 'audio', codec: 'aac', sampleRate: 44000, channels: 2, config: escapedRate }]), TypeError, 'ADTS has no escape rate');
 });
