@@ -39,7 +39,12 @@ interface PesAssembly {
   chunks: Uint8Array[];
   size: number;
   randomAccess: boolean;
+  /** Whole PES size when PES_packet_length is non-zero: the packet completes without the next PUSI. */
+  expected?: number;
 }
+
+/** packet_start_code_prefix + stream_id + PES_packet_length (§2.4.3.6). */
+const PES_PREFIX_SIZE = 6;
 
 export class TsReader {
   readonly stats: TsReaderStats = { bytesSkipped: 0, continuityErrors: 0, badUnits: 0 };
@@ -54,7 +59,10 @@ export class TsReader {
     return this.program;
   }
 
-  /** Feeds bytes (any split); returns the PES frames completed by them. */
+  /**
+   * Feeds bytes (any split); returns the PES packets completed by them: at once when
+   * PES_packet_length is set (audio), else when the next PES of that PID starts (video).
+   */
   push(chunk: Uint8Array): TsFrame[] {
     const data = new Uint8Array(this.pending.length + chunk.length);
     data.set(this.pending);
@@ -114,7 +122,12 @@ export class TsReader {
     if (!stream) return;
     if (pusi) {
       this.finish(pid, frames);
-      this.assemblies.set(pid, { chunks: [], size: 0, randomAccess });
+      const asm: PesAssembly = { chunks: [], size: 0, randomAccess };
+      if (payload.length >= PES_PREFIX_SIZE) {
+        const length = ((payload[4] as number) << 8) | (payload[5] as number);
+        if (length > 0) asm.expected = PES_PREFIX_SIZE + length;
+      }
+      this.assemblies.set(pid, asm);
     }
     const asm = this.assemblies.get(pid);
     if (!asm) return; // joined mid-PES: wait for the next start
@@ -125,6 +138,7 @@ export class TsReader {
       return;
     }
     asm.chunks.push(payload.slice());
+    if (asm.expected !== undefined && asm.size >= asm.expected) this.finish(pid, frames);
   }
 
   /** PAT/PMT: sections that start in this packet (pointer_field, §2.4.4.2). */
@@ -157,7 +171,7 @@ export class TsReader {
     try {
       const h = parsePesHeader(pes);
       if (!h) throw new ParseError('truncated', 'PES header');
-      const end = h.packetLength === 0 ? pes.length : Math.min(pes.length, 6 + h.packetLength);
+      const end = h.packetLength === 0 ? pes.length : Math.min(pes.length, PES_PREFIX_SIZE + h.packetLength);
       const frame: TsFrame = { pid, streamType: stream.streamType, randomAccess: asm.randomAccess, data: pes.subarray(h.payloadOffset, end) };
       if (h.pts !== undefined) frame.pts = h.pts;
       if (h.dts !== undefined) frame.dts = h.dts;

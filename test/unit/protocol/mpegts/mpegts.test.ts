@@ -136,6 +136,18 @@ test('TsReader reads back what TsWriter wrote: SPS/PPS and AUD before the IDR, A
   assert.deepEqual([...(audio[0]?.data.subarray(0, 2) ?? [])], [0xff, 0xf1]);
 });
 
+test('TsReader returns a PES with a length as soon as it is complete, an unbounded (length 0) one at the next start', () => {
+  const w = new TsWriter(tracks);
+  const r = new TsReader();
+  r.push(w.writeTables());
+  assert.equal(r.push(w.writeAccessUnit(1, aac(300, 0))).length, 1, 'audio: no need to wait');
+  assert.equal(r.push(w.writeAccessUnit(0, idr(70_000, 0))).length, 0, 'over 65535 bytes: PES_packet_length 0, end unknown');
+  const next = r.push(w.writeAccessUnit(0, slice(100, 3600)));
+  assert.equal(next.length, 2, 'the next start ends the big one; the small one has a length');
+  assert.equal(next[0]?.data.length, 6 + 14 + 8 + 4 + 70_000, 'AUD, SPS, PPS, IDR with start codes');
+  assert.equal(r.flush().length, 0);
+});
+
 test('TsReader counts garbage and continuity gaps instead of throwing', () => {
   const w = new TsWriter(tracks);
   const a = w.writeAccessUnit(1, aac(300, 0));
