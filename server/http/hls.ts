@@ -377,7 +377,7 @@ function setCors(res: Response): void {
 }
 
 function sendPlaylist(res: Response, text: string): void {
-  res.status(200).set({ 'Content-Type': HLS_CONTENT_TYPES['.m3u8'], 'Cache-Control': PLAYLIST_CACHE }).send(text);
+  res.status(200).set({ 'Content-Type': HLS_CONTENT_TYPES['.m3u8'], 'Cache-Control': PLAYLIST_CACHE }).send(Buffer.from(text, 'utf8'));
 }
 
 async function readText(file: string): Promise<string | undefined> {
