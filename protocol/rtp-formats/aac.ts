@@ -24,7 +24,6 @@ import { ParseError } from '../errors.js';
 import { AAC_SAMPLES_PER_FRAME } from '../codec/aac.js';
 import { AU_CLOCK_RATE, type AccessUnit } from '../media/access-unit.js';
 import { ptsToRtpTimestamp, rescaleTicks, RtpTimestampUnwrapper, SequenceTracker } from './clock.js';
-import { tsAdd } from '../rtp/sequence.js';
 import {
   DEFAULT_MAX_PAYLOAD_SIZE,
   type DepacketizeResult, type DepacketizerOptions, type DepacketizerStats, type PacketizerOptions,

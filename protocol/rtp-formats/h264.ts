@@ -90,7 +90,6 @@ export const H264_PAYLOAD_FORMAT: NalPayloadFormat = {
   nalType: (nalu) => (nalu[0] as number) & TYPE_MASK,
   packetKind,
   isKeyframeType: (type) => type === H264NalType.IdrSlice,
-  isVclType: (type) => type >= H264NalType.NonIdrSlice && type <= H264NalType.IdrSlice,
   audType: H264NalType.Aud,
   parameterSetTypes: [H264NalType.Sps, H264NalType.Pps],
   parameterSetsFromConfig: (config) => {

@@ -93,8 +93,6 @@ export const H265_PAYLOAD_FORMAT: NalPayloadFormat = {
   nalType: (nalu) => typeOf(nalu[0] as number),
   packetKind,
   isKeyframeType: isH265IrapType,
-  // VCL NAL unit types are 0–31 (H.265 Table 7-1).
-  isVclType: (type) => type < H265NalType.Vps,
   audType: H265NalType.Aud,
   parameterSetTypes: PARAMETER_SET_TYPES,
   parameterSetsFromConfig: (config) =>

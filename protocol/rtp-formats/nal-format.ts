@@ -33,8 +33,6 @@ export interface NalPayloadFormat {
   packetKind(type: number): NalPacketKind;
   /** A NAL unit type a decoder can start from (H.264 IDR, H.265 IRAP). */
   isKeyframeType(type: number): boolean;
-  /** A NAL unit type holding coded slice data (parameter sets go before the first one). */
-  isVclType(type: number): boolean;
   /** The access unit delimiter type, which must stay first in an access unit. */
   readonly audType: number;
   /** Parameter set types in the order a decoder needs them (VPS, SPS, PPS). */
