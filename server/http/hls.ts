@@ -3,6 +3,9 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Request, Response } from 'express';
 import { streamPathSchema } from '../../protocol/control/messages.js';
+import { parseMediaPlaylist } from '../../protocol/hls/playlist-parser.js';
+import type { MediaPlaylist } from '../../protocol/hls/playlist.js';
+import { blockingReloadState, parseHlsQuery, type HlsQuery } from '../../protocol/hls/query.js';
 import { logger } from '../lib/logger.js';
 import type { ServerContext, Subsystem } from '../server.js';
 
@@ -48,30 +51,12 @@ const PLAYLIST_CACHE = 'no-cache';
  */
 export const POLL_INTERVAL_MS = 100;
 /**
- * A blocked request waits at most 3 × the Target Duration (RFC 8216bis §6.2.5.2); this is
- * the target assumed when the playlist cannot be read yet (the packager's default is 1 s).
+ * A blocked request is held at most this many Target Durations (RFC 8216bis §6.2.5.2: a
+ * server SHOULD answer 503 when the part or segment did not appear within three).
  */
-export const FALLBACK_TARGET_DURATION_S = 2;
+export const BLOCK_TARGET_DURATIONS = 3;
 /** Held requests per server: each holds a socket and a timer; beyond this, answer 503 at once. */
 export const MAX_BLOCKED_REQUESTS = 5_000;
-
-/** Delivery directives of a playlist request (RFC 8216bis §6.2.5.2): validated or an error. */
-export type DeliveryDirectives = { msn: number; part: number | undefined } | undefined;
-
-const DECIMAL = /^\d{1,15}$/;
-
-/** Reads `_HLS_msn` / `_HLS_part`: undefined when absent; throws TypeError when malformed. */
-export function parseDeliveryDirectives(query: Record<string, unknown>): DeliveryDirectives {
-  const msn = query['_HLS_msn'];
-  const part = query['_HLS_part'];
-  if (msn === undefined) {
-    if (part !== undefined) throw new TypeError('_HLS_part without _HLS_msn');
-    return undefined;
-  }
-  if (typeof msn !== 'string' || !DECIMAL.test(msn)) throw new TypeError('_HLS_msn must be a decimal integer');
-  if (part !== undefined && (typeof part !== 'string' || !DECIMAL.test(part))) throw new TypeError('_HLS_part must be a decimal integer');
-  return { msn: Number(msn), part: part === undefined ? undefined : Number(part) };
-}
 
 /** A file under the HLS root, resolved from URL path segments; undefined when not allowed. */
 export interface HlsFile {
@@ -98,44 +83,25 @@ export function resolveHlsFile(root: string, segments: readonly string[]): HlsFi
   return { file, dir: path.dirname(file), name };
 }
 
-/** Where a live playlist stands: what blocking reload compares `_HLS_msn`/`_HLS_part` with. */
-export interface PlaylistPosition {
-  /** Media sequence number of the segment after the last complete one (the open segment). */
-  nextMsn: number;
-  /** Parts of the open segment listed so far. */
-  openParts: number;
-  /** EXT-X-TARGETDURATION, seconds. */
-  targetDuration: number;
-  /** EXT-X-PART-INF PART-TARGET, seconds. */
-  partTarget: number | undefined;
-  canBlockReload: boolean;
-  /** URI of the EXT-X-PRELOAD-HINT TYPE=PART. */
-  preloadHint: string | undefined;
-}
-
-export function playlistPosition(text: string): PlaylistPosition | undefined {
-  return positionOf(text);
-}
-
-/** True when the playlist at `pos` contains segment `msn` (and part `part` of it, if asked). */
-export function playlistHas(pos: PlaylistPosition, msn: number, part: number | undefined): boolean {
-  // Segment M is complete once M+1 is open; an open segment's parts are listed as they land.
-  if (msn < pos.nextMsn) return true;
-  return part !== undefined && msn === pos.nextMsn && part < pos.openParts;
-}
-
 /**
- * Requests beyond what the packager can produce soon are refused (RFC 8216bis §6.2.5.2): an
- * `_HLS_msn` more than two past the last complete segment, or an `_HLS_part` more than the
- * Advance Part Limit past the last part (3 / PART-TARGET parts when that is under a second,
- * else 3).
+ * The Advance Part Limit (RFC 8216bis §6.2.5.2): an `_HLS_part` more than this many parts past
+ * the last one in the playlist is answered with 400 at once: 3 / PART-TARGET parts when the
+ * part target is under a second, else 3 (about three seconds of parts either way).
  */
-export function tooFarAhead(pos: PlaylistPosition, msn: number, part: number | undefined): boolean {
-  const lastMsn = pos.nextMsn - 1;
-  if (msn > lastMsn + 2) return true;
-  if (part === undefined || pos.partTarget === undefined || msn !== pos.nextMsn) return false;
-  const advancePartLimit = pos.partTarget < 1 ? Math.floor(3 / pos.partTarget) : 3;
-  return part - (pos.openParts - 1) > advancePartLimit;
+export function partTooFarAhead(pl: MediaPlaylist, msn: number, part: number | undefined): boolean {
+  if (part === undefined || pl.partTarget === undefined) return false;
+  if (msn !== pl.mediaSequence + pl.segments.length) return false;
+  const limit = pl.partTarget < 1 ? Math.floor(3 / pl.partTarget) : 3;
+  return part - ((pl.pendingParts?.length ?? 0) - 1) > limit;
+}
+
+/** Parses a playlist file's text; undefined when it is not a media playlist. */
+function parsePlaylist(text: string): MediaPlaylist | undefined {
+  try {
+    return parseMediaPlaylist(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -234,9 +200,9 @@ class HlsServer {
   }
 
   async #servePlaylist(req: Request, res: Response, target: HlsFile): Promise<void> {
-    let directives: DeliveryDirectives;
+    let query: HlsQuery;
     try {
-      directives = parseDeliveryDirectives(req.query as Record<string, unknown>);
+      query = parseHlsQuery(new URL(req.originalUrl, 'http://localhost').searchParams);
     } catch (err) {
       res.status(400).type('text/plain').send(`${(err as Error).message}\n`);
       return;
@@ -246,30 +212,28 @@ class HlsServer {
       res.status(404).type('text/plain').send('stream not found\n');
       return;
     }
-    if (!directives) {
+    const { msn, part } = query;
+    const pl = msn === undefined ? undefined : parsePlaylist(text);
+    // No directives, or a playlist without CAN-BLOCK-RELOAD (MPEG-TS mode): answer at once
+    // (a server that does not block ignores them, §6.2.5.2).
+    if (msn === undefined || !pl?.serverControl?.canBlockReload) {
       sendPlaylist(res, text);
       return;
     }
-    const { msn, part } = directives;
-    const pos = playlistPosition(text);
-    // A playlist without CAN-BLOCK-RELOAD (MPEG-TS mode) ignores the directives (§6.2.5.2).
-    if (!pos || !pos.canBlockReload) {
-      sendPlaylist(res, text);
-      return;
-    }
-    if (tooFarAhead(pos, msn, part)) {
+    const state = blockingReloadState(pl, msn, part);
+    if (state === 'too-far' || partTooFarAhead(pl, msn, part)) {
       res.status(400).type('text/plain').send('_HLS_msn/_HLS_part too far ahead of the playlist\n');
       return;
     }
-    if (playlistHas(pos, msn, part)) {
+    if (state === 'ready') {
       sendPlaylist(res, text);
       return;
     }
-    const timeoutMs = 3 * pos.targetDuration * 1000;
+    const timeoutMs = BLOCK_TARGET_DURATIONS * pl.targetDuration * 1000;
     const ready = await this.#waitFor(req, target.dir, timeoutMs, async () => {
       const now = await readText(target.file);
-      const p = now === undefined ? undefined : playlistPosition(now);
-      return p && playlistHas(p, msn, part) ? now : undefined;
+      const p = now === undefined ? undefined : parsePlaylist(now);
+      return p && blockingReloadState(p, msn, part) === 'ready' ? now : undefined;
     });
     if (res.headersSent || res.destroyed) return;
     if (ready === undefined) {
@@ -293,12 +257,12 @@ class HlsServer {
   async #serveMedia(res: Response, target: HlsFile): Promise<void> {
     if (!(await exists(target.file))) {
       const text = await readText(path.join(target.dir, PLAYLIST));
-      const pos = text === undefined ? undefined : playlistPosition(text);
-      if (!pos || pos.preloadHint !== target.name) {
+      const pl = text === undefined ? undefined : parsePlaylist(text);
+      if (!pl || pl.preloadHint?.type !== 'PART' || pl.preloadHint.uri !== target.name) {
         res.status(404).type('text/plain').send('not found\n');
         return;
       }
-      const found = await this.#waitFor(res.req, target.dir, 3 * pos.targetDuration * 1000, async () =>
+      const found = await this.#waitFor(res.req, target.dir, BLOCK_TARGET_DURATIONS * pl.targetDuration * 1000, async () =>
         (await exists(target.file)) ? true : undefined,
       );
       if (res.headersSent || res.destroyed) return;
@@ -410,49 +374,3 @@ export function mountHls(ctx: ServerContext): Subsystem {
   return { name: 'hls', close: () => server.close() };
 }
 
-const ATTR = (name: string): RegExp => new RegExp(`(?:^|,)${name}=("([^"]*)"|[^,]*)`);
-
-/** Scans the few tags blocking reload needs (RFC 8216bis §4.4.3.2, §4.4.3.7, §4.4.3.8, §4.4.4.9, §4.4.5.3). */
-function positionOf(text: string): PlaylistPosition | undefined {
-  if (!text.startsWith('#EXTM3U')) return undefined;
-  let mediaSequence = 0;
-  let segments = 0;
-  let openParts = 0;
-  let targetDuration: number | undefined;
-  let partTarget: number | undefined;
-  let canBlockReload = false;
-  let preloadHint: string | undefined;
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    const tag = colon < 0 ? line.trim() : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).trim();
-    switch (tag) {
-      case '#EXT-X-MEDIA-SEQUENCE':
-        mediaSequence = Number(value);
-        break;
-      case '#EXT-X-TARGETDURATION':
-        targetDuration = Number(value);
-        break;
-      case '#EXT-X-PART-INF':
-        partTarget = Number(ATTR('PART-TARGET').exec(value)?.[1]);
-        break;
-      case '#EXT-X-SERVER-CONTROL':
-        canBlockReload = ATTR('CAN-BLOCK-RELOAD').exec(value)?.[1] === 'YES';
-        break;
-      case '#EXTINF':
-        segments++;
-        openParts = 0;
-        break;
-      case '#EXT-X-PART':
-        openParts++;
-        break;
-      case '#EXT-X-PRELOAD-HINT': {
-        const m = ATTR('URI').exec(value);
-        if (ATTR('TYPE').exec(value)?.[1] === 'PART') preloadHint = m?.[2] ?? m?.[1];
-        break;
-      }
-    }
-  }
-  if (targetDuration === undefined || !Number.isFinite(targetDuration) || !Number.isFinite(mediaSequence)) return undefined;
-  return { nextMsn: mediaSequence + segments, openParts, targetDuration, partTarget: Number.isFinite(partTarget) ? partTarget : undefined, canBlockReload, preloadHint };
-}

@@ -33,13 +33,13 @@ test('muxer writes an LL-HLS playlist with parts, server control and a preload h
     await m.idle();
     const text = playlist(dir);
     assert.match(text, /^#EXTM3U\n/);
-    assert.match(text, /#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0\.75\n/);
+    assert.match(text, /#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,HOLD-BACK=3(\.0)?,PART-HOLD-BACK=0\.75\n/);
     assert.match(text, /#EXT-X-PART-INF:PART-TARGET=0\.25\n/);
     assert.match(text, /#EXT-X-MAP:URI="init\.mp4"\n/);
     assert.match(text, /#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00\.000Z\n/);
-    assert.match(text, /#EXT-X-PART:DURATION=0\.233,URI="part0\.0\.m4s",INDEPENDENT=YES\n/);
-    assert.match(text, /#EXT-X-PART:DURATION=0\.233,URI="part0\.1\.m4s"\n/);
-    assert.match(text, /#EXTINF:1,\nseg0\.m4s\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:01\.000Z\n/);
+    assert.match(text, /#EXT-X-PART:DURATION=0\.23333,URI="part0\.0\.m4s",INDEPENDENT=YES\n/);
+    assert.match(text, /#EXT-X-PART:DURATION=0\.23333,URI="part0\.1\.m4s"\n/);
+    assert.match(text, /#EXTINF:1(\.0)?,\nseg0\.m4s\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:01\.000Z\n/);
     // 2.5 s: segments 0 and 1 complete, segment 2 open with its parts, the next part hinted.
     assert.match(text, /seg1\.m4s\n/);
     assert.doesNotMatch(text, /seg2\.m4s/);

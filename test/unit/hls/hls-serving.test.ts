@@ -6,7 +6,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildConfig } from '../../../server/config.js';
 import { createApp } from '../../../server/http/app.js';
-import { mountHls, parseDeliveryDirectives, resolveHlsFile } from '../../../server/http/hls.js';
+import { mountHls, resolveHlsFile } from '../../../server/http/hls.js';
 import { withTempDir } from '../protocol/media-tools.js';
 
 /** A playlist as the packager writes it: segment 0 complete, segment 1 open with `parts` parts. */
@@ -178,14 +178,5 @@ test('resolveHlsFile accepts packager names only, inside the root', () => {
   assert.equal(resolveHlsFile('/srv/hls', ['live', 'a', 'part3.2.m4s'])?.dir, '/srv/hls/live/a');
   for (const segs of [['..', 'index.m3u8'], ['live', '.', 'seg1.m4s'], ['live/..', 'seg1.m4s'], ['live', 'a', '../seg1.m4s'], ['live', 'a', 'seg1.mp4'], ['live', 'a', 'x.m3u8']]) {
     assert.equal(resolveHlsFile('/srv/hls', segs), undefined, segs.join('|'));
-  }
-});
-
-test('parseDeliveryDirectives reads _HLS_msn and _HLS_part and throws TypeError on bad ones', () => {
-  assert.equal(parseDeliveryDirectives({}), undefined);
-  assert.deepEqual(parseDeliveryDirectives({ _HLS_msn: '12' }), { msn: 12, part: undefined });
-  assert.deepEqual(parseDeliveryDirectives({ _HLS_msn: '12', _HLS_part: '0' }), { msn: 12, part: 0 });
-  for (const q of [{ _HLS_part: '1' }, { _HLS_msn: '1.5' }, { _HLS_msn: ['1', '2'] }, { _HLS_msn: '' }]) {
-    assert.throws(() => parseDeliveryDirectives(q), TypeError);
   }
 });
