@@ -1,4 +1,5 @@
 import { FlvServer } from './flv/flv-server.js';
+import { hlsModule } from './hls/hls-module.js';
 import type { GatewayModuleFactory } from './module.js';
 import { RtmpServer } from './rtmp/rtmp-server.js';
 
@@ -25,4 +26,4 @@ export const INGEST_MODULES: readonly GatewayModuleFactory[] = [rtmpModule];
  * Egress modules: each gets the hub and reads from it (subscribing readers per viewer, or
  * following every stream through `hub.observe`). The HLS packager (gateway/hls) is added here.
  */
-export const EGRESS_MODULES: readonly GatewayModuleFactory[] = [flvModule];
+export const EGRESS_MODULES: readonly GatewayModuleFactory[] = [flvModule, hlsModule];

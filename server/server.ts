@@ -6,6 +6,7 @@ import { createApp, errorHandler } from './http/app.js';
 import { logger } from './lib/logger.js';
 import { mountRooms } from './rooms/mount.js';
 import { mountGateway } from './gateway/mount.js';
+import { mountHls } from './http/hls.js';
 
 const log = logger.child({ mod: 'server' });
 
@@ -40,6 +41,7 @@ export async function startServer(config: Config): Promise<EstuaryServer> {
   // -- subsystems mount here, one line each (rooms/signaling, gateway supervision, ...) --
   subsystems.push(await mountRooms(ctx));
   subsystems.push(await mountGateway(ctx));
+  subsystems.push(mountHls(ctx));
   // -- end of subsystems --
   app.use(errorHandler);
   await new Promise<void>((resolve, reject) => {

@@ -8,6 +8,7 @@ import type { MediaPlaylist } from '../../protocol/hls/playlist.js';
 import { blockingReloadState, parseHlsQuery, type HlsQuery } from '../../protocol/hls/query.js';
 import { logger } from '../lib/logger.js';
 import type { ServerContext, Subsystem } from '../server.js';
+import { watchPageRoutes } from './routes/watch-page.js';
 
 const log = logger.child({ mod: 'hls-http' });
 
@@ -360,7 +361,10 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Mounts `/hls/*` (RFC 8216 serving with LL-HLS blocking reload) from `config.hls.dir`. */
+/**
+ * Mounts `/hls/*` (RFC 8216 serving with LL-HLS blocking reload) from `config.hls.dir`, and
+ * the watch page `/watch/*` that plays it.
+ */
 export function mountHls(ctx: ServerContext): Subsystem {
   const server = new HlsServer(ctx.config.hls.dir);
   ctx.app.options('/hls/*path', (_req, res) => {
@@ -370,6 +374,7 @@ export function mountHls(ctx: ServerContext): Subsystem {
   ctx.app.get('/hls/*path', (req, res, next) => {
     server.handle(req, res).catch(next);
   });
+  ctx.app.use(watchPageRoutes());
   log.info({ dir: path.resolve(ctx.config.hls.dir) }, 'serving HLS under /hls/');
   return { name: 'hls', close: () => server.close() };
 }
