@@ -10,6 +10,11 @@ import { FlvTagMapper } from './tag-mapper.js';
  * in slices lets the socket push back between them instead of buffering it all at once.
  */
 export const MAX_WRITE_BATCH_BYTES = 256 * 1024;
+/**
+ * A viewer whose connection has not drained for this long is gone or hopelessly behind (its
+ * reader has dropped frames all that time): end it instead of holding the socket forever.
+ */
+export const WRITE_STALL_TIMEOUT_MS = 30_000;
 
 /**
  * One HTTP-FLV or WS-FLV viewer: the FLV header, onMetaData, then its reader's items as FLV
@@ -25,6 +30,7 @@ export class FlvViewer {
   readonly #onClosed: (viewer: FlvViewer) => void;
   #reader: Reader | null = null;
   #waitingDrain = false;
+  #stallTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #bytesOut = 0;
 
@@ -58,6 +64,8 @@ export class FlvViewer {
   close(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#stallTimer) clearTimeout(this.#stallTimer);
+    this.#stallTimer = null;
     this.#log.info({ remoteAddress: this.remoteAddress, bytesOut: this.#bytesOut, drops: this.#reader?.drops ?? 0 }, `closed: ${reason}`);
     this.#reader?.close(reason);
     this.#sink.end();
@@ -89,7 +97,10 @@ export class FlvViewer {
     for (const c of chunks) this.#bytesOut += c.byteLength;
     if (this.#sink.write(chunks)) return;
     this.#waitingDrain = true;
+    this.#stallTimer = setTimeout(() => this.close('viewer stalled: connection not draining'), WRITE_STALL_TIMEOUT_MS);
     this.#sink.onDrain(() => {
+      if (this.#stallTimer) clearTimeout(this.#stallTimer);
+      this.#stallTimer = null;
       this.#waitingDrain = false;
       this.#pump();
     });

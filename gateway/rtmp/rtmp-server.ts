@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Authorize } from '../authorize.js';
 import type { Hub } from '../hub/hub.js';
 import { logger } from '../lib/logger.js';
-import { RtmpSession } from './rtmp-session.js';
+import { DEFAULT_RTMP_TIMEOUTS, RtmpSession, type RtmpTimeouts } from './rtmp-session.js';
 
 const log = logger.child({ mod: 'rtmp' });
 
@@ -20,11 +20,15 @@ export class RtmpServer {
   readonly #sessions = new Set<RtmpSession>();
   readonly #hub: Hub;
   readonly #authorize: Authorize;
+  readonly #timeouts: RtmpTimeouts;
+  readonly #maxSessions: number;
   #nextConn = 1;
 
-  constructor(hub: Hub, authorize: Authorize) {
+  constructor(hub: Hub, authorize: Authorize, options: { timeouts?: Partial<RtmpTimeouts>; maxSessions?: number } = {}) {
     this.#hub = hub;
     this.#authorize = authorize;
+    this.#timeouts = { ...DEFAULT_RTMP_TIMEOUTS, ...options.timeouts };
+    this.#maxSessions = options.maxSessions ?? MAX_RTMP_SESSIONS;
     this.#server = net.createServer((socket) => this.#onConnection(socket));
   }
 
@@ -52,7 +56,7 @@ export class RtmpServer {
   }
 
   #onConnection(socket: net.Socket): void {
-    if (this.#sessions.size >= MAX_RTMP_SESSIONS) {
+    if (this.#sessions.size >= this.#maxSessions) {
       log.warn({ remoteAddress: socket.remoteAddress, sessions: this.#sessions.size }, 'closed: too many RTMP sessions');
       socket.destroy();
       return;
@@ -63,6 +67,7 @@ export class RtmpServer {
       authorize: this.#authorize,
       log: log.child({ conn: this.#nextConn++ }),
       onClosed: (s) => this.#sessions.delete(s),
+      timeouts: this.#timeouts,
     });
     this.#sessions.add(session);
   }

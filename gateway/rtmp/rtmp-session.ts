@@ -48,6 +48,19 @@ export const WINDOW_ACK_SIZE = 2_500_000;
 /** Message streams one connection may create: a client needs one or two; this bounds a loop. */
 export const MAX_MESSAGE_STREAMS = 8;
 
+/** The timeouts a session runs with (the defaults above; tests shorten them). */
+export interface RtmpTimeouts {
+  handshakeMs: number;
+  publishStallMs: number;
+  idleMs: number;
+}
+
+export const DEFAULT_RTMP_TIMEOUTS: RtmpTimeouts = {
+  handshakeMs: HANDSHAKE_TIMEOUT_MS,
+  publishStallMs: PUBLISH_STALL_TIMEOUT_MS,
+  idleMs: IDLE_TIMEOUT_MS,
+};
+
 type State = 'handshake' | 'connecting' | 'connected' | 'closed';
 
 /**
@@ -75,8 +88,17 @@ export class RtmpSession {
   /** A publish or play waiting for the server's answer. */
   #authorizing = false;
   #drainListeners: (() => void)[] = [];
+  readonly #timeouts: RtmpTimeouts;
 
-  constructor(options: { socket: Socket; hub: Hub; authorize: Authorize; log: Logger; onClosed: (session: RtmpSession) => void }) {
+  constructor(options: {
+    socket: Socket;
+    hub: Hub;
+    authorize: Authorize;
+    log: Logger;
+    onClosed: (session: RtmpSession) => void;
+    timeouts?: RtmpTimeouts;
+  }) {
+    this.#timeouts = options.timeouts ?? DEFAULT_RTMP_TIMEOUTS;
     this.#socket = options.socket;
     this.#hub = options.hub;
     this.#authorize = options.authorize;
@@ -85,7 +107,7 @@ export class RtmpSession {
     this.#log = options.log;
     const socket = this.#socket;
     socket.setNoDelay(true);
-    socket.setTimeout(HANDSHAKE_TIMEOUT_MS);
+    socket.setTimeout(this.#timeouts.handshakeMs);
     socket.on('data', (data) => this.#onData(data));
     socket.on('drain', () => {
       const listeners = this.#drainListeners;
@@ -141,7 +163,7 @@ export class RtmpSession {
         if (step.send) this.write(step.send);
         if (!step.done) return;
         this.#state = 'connecting';
-        this.#socket.setTimeout(IDLE_TIMEOUT_MS);
+        this.#socket.setTimeout(this.#timeouts.idleMs);
         bytes = step.leftover;
         if (bytes.length === 0) return;
       }
@@ -303,7 +325,7 @@ export class RtmpSession {
       return;
     }
     this.#ingest = new RtmpIngest({ hub: this.#hub, stream, streamId, log: this.#log });
-    this.#socket.setTimeout(PUBLISH_STALL_TIMEOUT_MS);
+    this.#socket.setTimeout(this.#timeouts.publishStallMs);
     this.write(this.encode([onStatusCommand(streamId, { level: 'status', code: StatusCode.PublishStart, description: `${target.path} is now published.` })]));
     this.#log.info({ path: target.path, remoteAddress: this.remoteAddress }, 'publishing');
   }
