@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { sourceSchema, type PeerInfo, type ProducerInfo, type ServerEvents } from '../../protocol/signaling/schemas.js';
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
 import { NotFoundError } from '../lib/errors.js';
+import { logger } from '../lib/logger.js';
 import type { Consumer, Producer, WebRtcTransport } from '../sfu/index.js';
 
 /** Bytes of randomness in a session secret (hex-encoded: 48 characters, within the schema's 16–128). */
@@ -24,7 +25,6 @@ export interface PeerOptions {
   canPublish: boolean;
   canSubscribe: boolean;
   channel: PeerChannel;
-  log: Logger;
 }
 
 type PeerEvents = {
@@ -66,7 +66,7 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
     this.canPublish = options.canPublish;
     this.canSubscribe = options.canSubscribe;
     this.channel = options.channel;
-    this.log = options.log.child({ peerId: this.id });
+    this.log = logger.child({ mod: 'peer', roomId: this.roomId, peerId: this.id });
   }
 
   get closed(): boolean {
@@ -121,7 +121,7 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
     this.transports.set(transport.id, transport);
     transport.on('connectionstatechange', (state) => {
       if (state !== 'failed' && state !== 'closed') return;
-      this.log.info({ transportId: transport.id, state }, 'transport ended');
+      if (state === 'failed') this.log.info({ transportId: transport.id, direction: transport.direction }, 'transport failed; closing it');
       transport.close();
       this.onTransportGone(transport);
     });

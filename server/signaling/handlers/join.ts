@@ -32,7 +32,6 @@ export async function join(ctx: RequestContext, req: ParsedRequest<'join'>): Pro
     canPublish: grant.canPublish,
     canSubscribe: grant.canSubscribe,
     channel: ctx.session,
-    log: ctx.log,
   });
   try {
     room.addPeer(peer);

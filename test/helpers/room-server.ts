@@ -1,0 +1,65 @@
+/**
+ * Starts a real Estuary server for room tests: HTTP on 127.0.0.1 port 0, WebRTC on a random
+ * UDP port in 30000–39999 (so engineers running tests side by side do not collide), gateway off.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { buildConfig } from '../../server/config.js';
+import { startServer, type EstuaryServer } from '../../server/server.js';
+import type { Ack } from '../../protocol/signaling/schemas.js';
+
+const WEBRTC_PORT_MIN = 30_000;
+const WEBRTC_PORT_SPAN = 10_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+const ACK_TIMEOUT_MS = 10_000;
+
+export function randomWebRtcPort(): number {
+  return WEBRTC_PORT_MIN + Math.floor(Math.random() * WEBRTC_PORT_SPAN);
+}
+
+export async function startRoomServer(extra: { auth?: { secret: string }; rooms?: { reconnectGraceMs?: number } } = {}): Promise<EstuaryServer & { url: string }> {
+  const config = buildConfig({ http: { host: '127.0.0.1' }, webrtc: { listenIp: '127.0.0.1', port: randomWebRtcPort() }, gateway: { enabled: false }, ...extra }, {});
+  // The config schema refuses port 0 (ports are 1–65535); an ephemeral port is what tests need.
+  config.http.port = 0;
+  const server = await startServer(config);
+  return Object.assign(server, { url: `http://127.0.0.1:${server.port}` });
+}
+
+/** A bare socket.io client, for driving the signaling protocol message by message. */
+export async function connectRaw(url: string): Promise<Socket> {
+  const socket = io(url, { path: '/socket.io', transports: ['websocket'], reconnection: false, timeout: CONNECT_TIMEOUT_MS });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+/** Sends a request and returns the raw ack. */
+export async function request(socket: Socket, event: string, payload?: unknown): Promise<Ack<Record<string, unknown>>> {
+  return (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<Record<string, unknown>>;
+}
+
+/** Waits for one server notification. */
+export function nextEvent<T>(socket: Socket, event: string, timeoutMs = ACK_TIMEOUT_MS): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
+    socket.once(event, (payload: T) => {
+      clearTimeout(timer);
+      resolve(payload);
+    });
+  });
+}
+
+/** How long the exit waits for the test runner to flush its last report. */
+const EXIT_FLUSH_MS = 200;
+
+/**
+ * Ends the test process once its tests are done. Workaround: after media has flowed,
+ * node-datachannel keeps the event loop alive although every transport and server is closed
+ * (no JS handle is left), so the file would hang until the runner's timeout; and calling its
+ * process-wide `cleanup()` here crashes libdatachannel at exit (SIGSEGV/SIGABRT) in this
+ * process, which also hosts libwebrtc. Results are already reported when this runs.
+ */
+export function exitWhenDone(): void {
+  setTimeout(() => process.exit(), EXIT_FLUSH_MS).unref();
+}
