@@ -38,7 +38,9 @@ export function workerConfig(config: Config, workerId: number): WorkerConfig {
 export async function mountGateway(ctx: ServerContext): Promise<GatewaySubsystem> {
   const { config, app } = ctx;
   const registry = new StreamRegistry();
-  app.use('/api/v1/streams', streamsRouter({ registry, secret: config.auth.secret }));
+  let supervisor: GatewaySupervisor | null = null;
+  const kick = (path: string, reason: string): boolean => supervisor?.kickStream(path, reason) ?? false;
+  app.use('/api/v1/streams', streamsRouter({ registry, secret: config.auth.secret, kick }));
   if (!config.gateway.enabled) return { name: 'gateway', registry, supervisor: null, close: () => {} };
 
   let workers = config.gateway.workers;
@@ -48,18 +50,19 @@ export async function mountGateway(ctx: ServerContext): Promise<GatewaySubsystem
     log.warn({ workers }, 'gateway.workers > 1 is not supported yet: starting 1 worker');
     workers = 1;
   }
-  const supervisor = new GatewaySupervisor({ workers, makeConfig: (id) => workerConfig(config, id), registry, authorizer: new Authorizer(config, registry) });
+  const sup = new GatewaySupervisor({ workers, makeConfig: (id) => workerConfig(config, id), registry, authorizer: new Authorizer(config, registry) });
+  supervisor = sup;
   const stats = Router();
   if (config.auth.secret !== null) stats.use(requireAdmin(config.auth.secret));
   stats.get('/', (_req, res) => {
-    res.json({ workers: supervisor.stats() });
+    res.json({ workers: sup.stats() });
   });
   app.use('/api/v1/gateway/workers', stats);
   try {
-    await supervisor.start();
+    await sup.start();
   } catch (err) {
-    await supervisor.close();
+    await sup.close();
     throw err;
   }
-  return { name: 'gateway', registry, supervisor, close: () => supervisor.close() };
+  return { name: 'gateway', registry, supervisor: sup, close: () => sup.close() };
 }

@@ -1,6 +1,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { buildVideoTag } from '../../protocol/flv/video.js';
+import { splitAnnexB, joinAvcc } from '../../protocol/codec/nal.js';
+import { extractH265ParameterSets, h265NalType, isH265IrapType } from '../../protocol/codec/h265.js';
+import { buildHevcDecoderConfig } from '../../protocol/codec/hevc-config.js';
 import { RtmpClientHandshake } from '../../protocol/rtmp/handshake-client.js';
 import { RtmpChunkReader } from '../../protocol/rtmp/chunk-reader.js';
 import { RtmpChunkWriter } from '../../protocol/rtmp/chunk-writer.js';
@@ -14,7 +22,9 @@ import { freePort, waitFor } from './gateway-helpers.js';
 
 /** RtmpServer in this process with short timeouts and an authorizer that allows everything. */
 const TIMEOUTS = { handshakeMs: 300, publishStallMs: 400, idleMs: 600 };
-const allow: Authorize = { publish: async () => ({ allow: true, takeover: false }), play: async () => ({ allow: true, takeover: false }) };
+/** What the fake server answers to publishes (a test flips it to exercise takeover). */
+let publishTakeover = false;
+const allow: Authorize = { publish: async () => ({ allow: true, takeover: publishTakeover }), play: async () => ({ allow: true, takeover: false }) };
 let hub: Hub;
 let server: RtmpServer;
 let port: number;
@@ -172,4 +182,56 @@ test('a second publish on the same path from another connection is refused by th
   assert.ok(hub.getStream('live/dup'));
   a.socket.destroy();
   await waitFor('live/dup unpublished', () => hub.getStream('live/dup') === undefined, 2000, 20);
+});
+
+test('with takeover allowed, a second publisher closes the first and owns the stream', async () => {
+  const a = await TestClient.open();
+  await a.publish('live/take');
+  const first = hub.getStream('live/take');
+  publishTakeover = true;
+  try {
+    const b = await TestClient.open();
+    await b.publish('live/take');
+    assert.notEqual(await within(a.closed, 2000), 'open', 'the first publisher was closed');
+    const now = hub.getStream('live/take');
+    assert.ok(now && now !== first);
+    assert.equal(b.isOpen(), true);
+    b.socket.destroy();
+  } finally {
+    publishTakeover = false;
+  }
+});
+
+test('H.265 over enhanced RTMP (hvc1 FourCC) is ingested with its resolution and keyframes', async (t) => {
+  // ffmpeg 5.1 cannot send H.265 in FLV/RTMP, so the test builds the enhanced tags itself
+  // from libx265 output with the protocol code (Enhanced RTMP v1: ExVideoTagHeader).
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'estuary-hevc-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'clip.hevc');
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-frames:v', '3', '-c:v', 'libx265', '-x265-params', 'log-level=none', '-pix_fmt', 'yuv420p', '-f', 'hevc', file]);
+  const nalus = splitAnnexB(new Uint8Array(readFileSync(file)));
+  const { vps, sps, pps } = extractH265ParameterSets(nalus);
+  assert.ok(vps && sps && pps);
+  const irap = nalus.find((n) => isH265IrapType(h265NalType(n)));
+  assert.ok(irap);
+
+  const c = await TestClient.open();
+  await c.publish('live/hevc');
+  const video = (packet: 'sequenceStart' | 'codedFrames', data: Uint8Array, timestamp: number): RtmpMessage => ({
+    typeId: MessageType.Video,
+    streamId: 1,
+    timestamp,
+    payload: buildVideoTag({ codec: 'h265', packet, keyframe: true, data }),
+  });
+  c.send(video('sequenceStart', buildHevcDecoderConfig({ vps, sps, pps }), 0), video('codedFrames', joinAvcc([irap]), 0));
+  const stream = hub.getStream('live/hevc');
+  assert.ok(stream);
+  await waitFor('the H.265 keyframe in the GOP cache', () => stream.gopUnits.length > 0, 3000, 20);
+  assert.deepEqual(
+    stream.tracks.map((tr) => (tr.type === 'video' ? [tr.codec, tr.width, tr.height] : [])),
+    [['h265', 320, 240]],
+  );
+  assert.equal(stream.gopUnits[0]?.codec, 'h265');
+  assert.equal(stream.gopUnits[0]?.keyframe, true);
+  c.socket.destroy();
 });

@@ -24,6 +24,19 @@ after(async () => {
 const workers = async (): Promise<WorkerStats[]> => ((await getJson(`${t.http}/api/v1/gateway/workers`)).body as { workers: WorkerStats[] }).workers;
 const live = async (path: string): Promise<boolean> => (await getJson(`${t.http}/api/v1/streams/${path}`)).status === 200;
 
+test('DELETE /api/v1/streams/<path> kicks the publisher; a second DELETE answers 404', async () => {
+  const p = publish(`${t.rtmp}/live/kickme`, 60);
+  await waitFor('live/kickme published', () => live('live/kickme'));
+  const del = () => fetch(`${t.http}/api/v1/streams/live/kickme`, { method: 'DELETE', signal: AbortSignal.timeout(5000) });
+  assert.equal((await del()).status, 204);
+  await waitFor('live/kickme unpublished', async () => !(await live('live/kickme')));
+  const code = await Promise.race([p.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 10_000))]);
+  assert.notEqual(code, 'running', 'the kicked ffmpeg exited');
+  const again = await del();
+  assert.equal(again.status, 404);
+  await again.arrayBuffer();
+});
+
 test('a SIGKILLed gateway worker is restarted, its streams unpublished, its crash counted, and a new publish works', async () => {
   publish(`${t.rtmp}/live/before`, 60);
   await waitFor('live/before published', () => live('live/before'));

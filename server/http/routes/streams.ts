@@ -4,24 +4,33 @@ import { NotFoundError, UnauthorizedError } from '../../lib/errors.js';
 import type { StreamEntry, StreamRegistry } from '../../gateway/registry.js';
 
 /**
- * `GET /api/v1/streams` (every live stream) and `GET /api/v1/streams/<path>` (one; 404 JSON
- * when not live). With `auth.secret` set both need `Authorization: Bearer <JWT HS256 with
- * admin: true>`.
+ * `GET /api/v1/streams` (every live stream), `GET /api/v1/streams/<path>` (one; 404 JSON
+ * when not live) and `DELETE /api/v1/streams/<path>` (kick the publisher; 204). With
+ * `auth.secret` set all need `Authorization: Bearer <JWT HS256 with admin: true>`.
  */
-export function streamsRouter(options: { registry: StreamRegistry; secret: string | null }): Router {
+export function streamsRouter(options: { registry: StreamRegistry; secret: string | null; kick?: (path: string, reason: string) => boolean }): Router {
   const router = Router();
   if (options.secret !== null) router.use(requireAdmin(options.secret));
   router.get('/', (_req, res) => {
     res.json({ streams: options.registry.list().map(toJson) });
   });
   router.get('/*path', (req, res) => {
-    const segments = req.params.path;
-    const path = Array.isArray(segments) ? segments.join('/') : String(segments);
+    const path = pathParam(req.params.path);
     const entry = options.registry.get(path);
     if (!entry) throw new NotFoundError(`stream ${path} is not live`);
     res.json(toJson(entry));
   });
+  router.delete('/*path', (req, res) => {
+    const path = pathParam(req.params.path);
+    if (!options.registry.get(path) || !options.kick?.(path, 'kicked by the API')) throw new NotFoundError(`stream ${path} is not live`);
+    res.status(204).end();
+  });
   return router;
+}
+
+/** Express 5 gives a `*path` wildcard as its segments. */
+function pathParam(segments: unknown): string {
+  return Array.isArray(segments) ? segments.join('/') : String(segments);
 }
 
 /** The API shape of a stream: registry fields plus reader total and ISO start time. */
