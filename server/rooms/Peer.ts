@@ -57,6 +57,8 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
   private graceTimer: NodeJS.Timeout | null = null;
   private readonly log: Logger;
   private closedReason: string | null = null;
+  /** Set while the peer tears its own media down (resume, close, a requested close): the client knows. */
+  private ownTeardown = false;
 
   constructor(options: PeerOptions) {
     super();
@@ -145,7 +147,8 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
 
   /** Closes one of the peer's producers at its request; the Room tells the others. */
   closeProducer(id: string): void {
-    this.onProducerGone(this.getProducer(id));
+    const producer = this.getProducer(id);
+    this.quietly(() => this.onProducerGone(producer));
   }
 
   /** The socket dropped without `leave`: keep the session for `graceMs`, then close. */
@@ -166,10 +169,7 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
     const previous = this.channel;
     this.channel = channel;
     previous?.release();
-    for (const transport of [...this.transports.values()]) {
-      transport.close();
-      this.onTransportGone(transport);
-    }
+    this.quietly(() => this.closeTransports());
     this.log.info({ address: channel.address }, 'session resumed');
   }
 
@@ -179,15 +179,28 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
     this.closedReason = reason;
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = null;
-    for (const transport of [...this.transports.values()]) {
-      transport.close();
-      this.onTransportGone(transport);
-    }
+    this.quietly(() => this.closeTransports());
     const channel = this.channel;
     this.channel = null;
     channel?.release();
     this.log.info({ reason, address: channel?.address }, `closed: ${reason}`);
     this.safeEmit('@close', reason);
+  }
+
+  private closeTransports(): void {
+    for (const transport of [...this.transports.values()]) {
+      transport.close();
+      this.onTransportGone(transport);
+    }
+  }
+
+  private quietly(fn: () => void): void {
+    this.ownTeardown = true;
+    try {
+      fn();
+    } finally {
+      this.ownTeardown = false;
+    }
   }
 
   private onTransportGone(transport: WebRtcTransport): void {
@@ -205,6 +218,8 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
     this.transportOf.delete(producer.id);
     if (!this.producers.delete(producer.id)) return;
     producer.close();
+    // The others always learn of it (through the Room); the owner only when the server ended it.
+    if (!this.ownTeardown && !this.closed) this.notify('producerClosed', { producerId: producer.id, peerId: this.id });
     this.safeEmit('@producerclose', producer);
   }
 
@@ -212,7 +227,7 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
     this.transportOf.delete(consumer.id);
     if (!this.consumers.delete(consumer.id)) return;
     consumer.close();
-    if (!this.closed) this.notify('consumerClosed', { consumerId: consumer.id });
+    if (!this.ownTeardown && !this.closed) this.notify('consumerClosed', { consumerId: consumer.id });
   }
 }
 

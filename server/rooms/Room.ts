@@ -50,7 +50,7 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     if (this.peers.size >= this.maxPeers) throw new ConflictError(`room ${this.id} is full (${this.maxPeers} peers)`);
     this.getRouter();
     this.peers.set(peer.id, peer);
-    peer.on('@producerclose', (producer) => this.broadcast('producerClosed', { producerId: producer.id, peerId: peer.id }));
+    peer.on('@producerclose', (producer) => this.broadcast('producerClosed', { producerId: producer.id, peerId: peer.id }, peer.id));
     peer.on('@close', () => this.removePeer(peer));
     this.broadcast('peerJoined', { peer: peer.info() }, peer.id);
     this.log.info({ peerId: peer.id, displayName: peer.displayName, peers: this.peers.size }, 'peer joined');

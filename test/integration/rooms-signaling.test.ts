@@ -154,6 +154,27 @@ describe('rooms signaling with real peers', () => {
     assert.ok((await request(second, 'leave', {})).ok);
     assert.equal((await peerLeft).peerId, peerId);
   });
+  test('the SDK rejoins after its socket drops: same peerId, transports rebuilt, media flows again, nobody sees it leave', async () => {
+    const frank = bot('reconnect', 'Frank');
+    const gina = bot('reconnect', 'Gina');
+    await frank.client.join();
+    await frank.publish();
+    await gina.client.join();
+    const frankId = frank.client.peerId!;
+    assert.ok(await waitFor(() => gina.from(frankId).videoFrames >= MIN_VIDEO_FRAMES, MEDIA_TIMEOUT_MS), 'no video before the drop');
+    const rejoined = new Promise<{ peerId: string; resumed: boolean }>((resolve) => frank.client.on('joined', resolve));
+    // Simulates a network drop: the engine.io connection closes under the SDK, which reconnects by itself.
+    (frank.client as unknown as { socket: Socket }).socket.io.engine.close();
+    const again = await Promise.race([rejoined, new Promise<null>((r) => setTimeout(() => r(null), MEDIA_TIMEOUT_MS))]);
+    assert.deepEqual(again, { peerId: frankId, resumed: true });
+    const framesAtResume = gina.from(frankId).videoFrames;
+    assert.ok(
+      await waitFor(() => gina.from(frankId).videoFrames >= framesAtResume + MIN_VIDEO_FRAMES && gina.client.consumers.size === 2, MEDIA_TIMEOUT_MS),
+      `media did not resume: ${JSON.stringify(gina.from(frankId))}, consumers ${gina.client.consumers.size}`,
+    );
+    assert.deepEqual(gina.peerLeft, []);
+    assert.equal(frank.client.connectionState, 'connected');
+  });
 });
 
 describe('rooms with auth configured', () => {
