@@ -11,7 +11,8 @@ import { z } from 'zod';
  * Values are parsed as JSON when they parse (numbers, booleans, arrays), else taken as strings.
  */
 
-const port = z.number().int().min(1).max(65535);
+/** A TCP/UDP port; 0 asks the OS for a free one (tests). */
+const port = z.number().int().min(0).max(65535);
 
 export const configSchema = z
   .object({
