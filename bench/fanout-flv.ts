@@ -204,15 +204,24 @@ async function measure(n: number, ctx: { http: string; flv: string; workerPid: n
         // exited
       }
     }, 500);
+    // Ingest bitrate: the mean of the stats reports (one per 2 s) over the window.
+    const ingest: number[] = [];
+    const ingestSampler = setInterval(() => {
+      getJson(`${ctx.http}/api/v1/streams/live/bench`).then(
+        (s) => ingest.push((s as { bitrate: number }).bitrate),
+        () => {},
+      );
+    }, 2000);
     await done;
     clearInterval(sampler);
+    clearInterval(ingestSampler);
     const elapsed = (performance.now() - t0) / 1000;
     const readerCpu = ((r1 - r0) / elapsed) * 100;
     const workerCpu = ((cpuSeconds(ctx.workerPid) - w0) / elapsed) * 100;
     const serverCpu = ((cpuSeconds(process.pid) - s0) / elapsed) * 100;
     // Let the next stats report land so drops cover the window.
     await sleep(2500);
-    const stream1 = (await getJson(`${ctx.http}/api/v1/streams/live/bench`)) as { drops: number; bitrate: number };
+    const stream1 = (await getJson(`${ctx.http}/api/v1/streams/live/bench`)) as { drops: number };
     const line = out.split('\n').find((l) => l.startsWith('REPORT '));
     if (!line) throw new Error(`reader process gave no report:\n${out}`);
     const rep = JSON.parse(line.slice(7)) as ReaderReport;
@@ -226,7 +235,7 @@ async function measure(n: number, ctx: { http: string; flv: string; workerPid: n
       workerRssMb: rssMb(ctx.workerPid),
       kbpsPerReaderMedian: rep.kbpsMedian,
       kbpsPerReaderMin: rep.kbpsMin,
-      ingestKbps: round(stream1.bitrate / 1000),
+      ingestKbps: round(ingest.reduce((a, b) => a + b, 0) / Math.max(1, ingest.length) / 1000),
       droppedFrames: stream1.drops - stream0.drops,
       gaps: rep.gapsTotal,
       readersWithGaps: rep.readersWithGaps,
