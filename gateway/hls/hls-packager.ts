@@ -12,10 +12,15 @@ import { fmp4Format, mpegtsFormat } from './segment-format.js';
 const log = logger.child({ mod: 'hls' });
 
 interface Entry {
+  path: string;
   muxer: HlsMuxer;
   reader: Reader | undefined;
+  /** A drain of the reader scheduled on the event loop (not run inside the publisher's call). */
+  drain: NodeJS.Immediate | undefined;
   /** Pending removal of the directory after an unpublish. */
   cleanup: NodeJS.Timeout | undefined;
+  /** Items the muxer threw on (bad codec data): counted, the first logged. */
+  failures: number;
 }
 
 /**
@@ -60,13 +65,15 @@ export class HlsPackager implements HubObserver {
         windowSegments: this.#config.windowSegments,
         log: log.child({ path: stream.path }),
       });
-      entry = { muxer, reader: undefined, cleanup: undefined };
+      entry = { path: stream.path, muxer, reader: undefined, drain: undefined, cleanup: undefined, failures: 0 };
       this.#entries.set(stream.path, entry);
     }
     const current = entry;
     const reader = stream.subscribe('hls', 'local', {
+      // Packaging runs after the publisher's call returns: the ingest never waits for it, and
+      // the reader's bounded queue absorbs a burst (dropping to a keyframe if HLS falls behind).
       onReadable: () => {
-        for (let item = reader.shift(); item; item = reader.shift()) current.muxer.push(item);
+        current.drain ??= setImmediate(() => this.#drain(current));
       },
       onClose: () => {
         if (current.reader === reader) current.reader = undefined;
@@ -74,12 +81,28 @@ export class HlsPackager implements HubObserver {
     });
     entry.reader = reader;
     // A late reader starts with the track set and the cached GOP, queued without onReadable.
-    for (let item = reader.shift(); item; item = reader.shift()) current.muxer.push(item);
+    current.drain ??= setImmediate(() => this.#drain(current));
+  }
+
+  #drain(entry: Entry): void {
+    entry.drain = undefined;
+    const reader = entry.reader;
+    if (!reader) return;
+    for (let item = reader.shift(); item; item = reader.shift()) {
+      try {
+        entry.muxer.push(item);
+      } catch (err) {
+        if (entry.failures++ === 0) log.warn({ err, path: entry.path }, 'hls muxer rejected a unit (further failures counted, not logged)');
+      }
+    }
   }
 
   onUnpublished(stream: Stream): void {
     const entry = this.#entries.get(stream.path);
     if (!entry || this.#closed) return;
+    // Package what the reader still holds before ending the playlist.
+    if (entry.drain) clearImmediate(entry.drain);
+    this.#drain(entry);
     entry.reader?.close('unpublished');
     entry.reader = undefined;
     entry.muxer.end();
@@ -106,6 +129,8 @@ export class HlsPackager implements HubObserver {
 
   async #remove(entry: Entry, streamPath: string): Promise<void> {
     clearTimeout(entry.cleanup);
+    if (entry.drain) clearImmediate(entry.drain);
+    entry.drain = undefined;
     entry.reader?.close('hls closed');
     entry.muxer.close();
     await entry.muxer.idle();

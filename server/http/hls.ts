@@ -18,8 +18,8 @@ const log = logger.child({ mod: 'hls-http' });
  *
  * LL-HLS for players that ask, plain HLS for those that don't: `index.m3u8` is the LL-HLS
  * playlist (EXT-X-PART, EXT-X-PRELOAD-HINT, EXT-X-SERVER-CONTROL). A player that does not know
- * those tags ignores them (RFC 8216 §4.1: "clients MUST ignore any tag they do not
- * recognize") and plays the full segments in the same playlist, so ffplay, ffprobe and
+ * those tags ignores them (RFC 8216 §6.3.1: clients "MUST ignore any unrecognized
+ * tags") and plays the full segments in the same playlist, so ffplay, ffprobe and
  * hls.js without lowLatencyMode use the same URL. A player that asks for parts uses blocking
  * reload (`_HLS_msn`/`_HLS_part`, §6.2.5.2) on it. For the rare client that breaks on LL
  * tags, the packager also writes `plain.m3u8`, the same segments with no LL tags.
@@ -43,7 +43,7 @@ const PLAYLIST = 'index.m3u8';
  * (60 segments of ≤ 1 s would be the largest), and a stale copy cannot outlive it by much.
  */
 export const SEGMENT_MAX_AGE_S = 60;
-/** Blocking-reload responses name a future playlist and may be cached for a part or so. */
+/** Playlists change with every part: a cache must revalidate each time. */
 const PLAYLIST_CACHE = 'no-cache';
 /**
  * Poll interval behind fs.watch: inotify can miss a rename on some filesystems (overlay,
@@ -176,10 +176,6 @@ class HlsServer {
     this.#root = path.resolve(root);
   }
 
-  get blockedRequests(): number {
-    return this.#pending.size;
-  }
-
   async handle(req: Request, res: Response): Promise<void> {
     const segments = (req.params as { path?: string[] }).path ?? [];
     const target = resolveHlsFile(this.#root, segments);
@@ -231,7 +227,7 @@ class HlsServer {
       return;
     }
     const timeoutMs = BLOCK_TARGET_DURATIONS * pl.targetDuration * 1000;
-    const ready = await this.#waitFor(req, target.dir, timeoutMs, async () => {
+    const ready = await this.#waitFor(res, target.dir, timeoutMs, async () => {
       const now = await readText(target.file);
       const p = now === undefined ? undefined : parsePlaylist(now);
       return p && blockingReloadState(p, msn, part) === 'ready' ? now : undefined;
@@ -263,7 +259,7 @@ class HlsServer {
         res.status(404).type('text/plain').send('not found\n');
         return;
       }
-      const found = await this.#waitFor(res.req, target.dir, BLOCK_TARGET_DURATIONS * pl.targetDuration * 1000, async () =>
+      const found = await this.#waitFor(res, target.dir, BLOCK_TARGET_DURATIONS * pl.targetDuration * 1000, async () =>
         (await exists(target.file)) ? true : undefined,
       );
       if (res.headersSent || res.destroyed) return;
@@ -283,7 +279,7 @@ class HlsServer {
    * the timeout passes, the client goes away or the server closes. Resolves undefined unless
    * the check succeeded. Checks never overlap.
    */
-  #waitFor<T>(req: Request, dir: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T | undefined> {
+  #waitFor<T>(res: Response, dir: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T | undefined> {
     if (this.#closed || this.#pending.size >= MAX_BLOCKED_REQUESTS) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       let watch = this.#watches.get(dir);
@@ -299,7 +295,7 @@ class HlsServer {
         done = true;
         clearTimeout(timer);
         unsubscribe();
-        req.off('close', cancel);
+        res.off('close', cancel);
         this.#pending.delete(cancel);
         resolve(value);
       };
@@ -328,7 +324,8 @@ class HlsServer {
       };
       const timer = setTimeout(cancel, Math.max(timeoutMs, 1));
       const unsubscribe = watch.subscribe(run);
-      req.once('close', cancel);
+      // The response's 'close' fires when the client goes away (or the response ends).
+      res.once('close', cancel);
       this.#pending.add(cancel);
       run();
     });
