@@ -6,6 +6,7 @@ import { Hub } from './hub/hub.js';
 import { logger, setLogLevel } from './lib/logger.js';
 import type { GatewayModule } from './module.js';
 import { EGRESS_MODULES, INGEST_MODULES } from './modules.js';
+import { StreamFinder } from './relay/stream-finder.js';
 
 /** Time the worker gives its modules to close on shutdown before it exits anyway. */
 export const SHUTDOWN_TIMEOUT_MS = 2_000;
@@ -20,6 +21,7 @@ const log = logger.child({ mod: 'worker' });
 function main(): void {
   const channel = new ControlChannel(processTransport());
   const hub = new Hub();
+  const source = new StreamFinder({ hub, locate: async (path) => (await channel.request('locateStream', { path })).url, log: logger.child({ mod: 'relay' }) });
   const modules: GatewayModule[] = [];
   let reporter: StreamReporter | null = null;
   let started = false;
@@ -35,13 +37,13 @@ function main(): void {
     logger.setBindings({ worker: config.workerId });
     reporter = new StreamReporter(channel, hub, config.statsIntervalMs);
     hub.observe(reporter);
-    const ctx = { config, hub, authorize };
+    const ctx = { config, hub, source, authorize };
     for (const factory of [...INGEST_MODULES, ...EGRESS_MODULES]) {
       const m = await factory(ctx);
       if (m) modules.push(m);
     }
     const portOf = (name: string): number | null => modules.find((m) => m.name === name)?.port ?? null;
-    channel.notify('ready', { pid: process.pid, rtmpPort: portOf('rtmp'), flvPort: portOf('flv') });
+    channel.notify('ready', { pid: process.pid, rtmpPort: portOf('rtmp'), flvPort: portOf('flv'), relayPort: portOf('relay') });
   };
 
   const stop = (reason: string, code: number): void => {
@@ -50,6 +52,7 @@ function main(): void {
     log.info({ reason }, 'worker stopping');
     setTimeout(() => process.exit(code), SHUTDOWN_TIMEOUT_MS).unref();
     reporter?.close();
+    source.close();
     hub.close(reason);
     void Promise.allSettled(modules.reverse().map((m) => m.close())).then(() => {
       channel.close();
@@ -77,6 +80,7 @@ function main(): void {
   process.on('SIGINT', () => {
     // The server handles Ctrl-C and stops workers itself.
   });
+  channel.notify('hello', { pid: process.pid });
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception');
     process.exit(1);

@@ -1,11 +1,14 @@
 import type { WorkerConfig } from '../protocol/control/messages.js';
 import type { Authorize } from './authorize.js';
 import type { Hub } from './hub/hub.js';
+import type { StreamSource } from './relay/stream-finder.js';
 
 /** What a gateway module (a listener, a packager) gets when the worker starts it. */
 export interface GatewayContext {
   config: WorkerConfig;
   hub: Hub;
+  /** Streams for viewers: this worker's hub, or relayed from the worker that carries them. */
+  source: StreamSource;
   authorize: Authorize;
 }
 

@@ -52,6 +52,7 @@ export class StreamReporter implements HubObserver {
     this.#lastAt = now;
     const streams = [];
     for (const s of this.#hub.streams()) {
+      if (s.mirror) continue; // reported by the worker that owns it
       const last = this.#lastBytes.get(s) ?? 0;
       this.#lastBytes.set(s, s.bytesIn);
       streams.push({ path: s.path, bitrate: Math.round(((s.bytesIn - last) * 8) / seconds), readers: s.readerCounts(), drops: s.drops });

@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { streamPathSchema } from '../../protocol/control/messages.js';
 import type { Authorize } from '../authorize.js';
-import type { Hub } from '../hub/hub.js';
+import type { Stream } from '../hub/stream.js';
+import type { StreamSource } from '../relay/stream-finder.js';
 import { logger } from '../lib/logger.js';
 import { httpSink, wsSink } from './byte-sink.js';
 import { FlvViewer } from './flv-viewer.js';
@@ -36,15 +37,15 @@ export function flvPathOf(url: URL): string | undefined {
  * messages (flv.js / mpegts.js). Plays are authorized by the server; unknown streams get 404.
  */
 export class FlvServer {
-  readonly #hub: Hub;
+  readonly #source: StreamSource;
   readonly #authorize: Authorize;
   readonly #http: http.Server;
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   readonly #viewers = new Set<FlvViewer>();
   #nextConn = 1;
 
-  constructor(hub: Hub, authorize: Authorize) {
-    this.#hub = hub;
+  constructor(source: StreamSource, authorize: Authorize) {
+    this.#source = source;
     this.#authorize = authorize;
     this.#http = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0, maxHeaderSize: 16 * 1024 }, (req, res) => {
       void this.#onRequest(req, res);
@@ -59,16 +60,17 @@ export class FlvServer {
     return this.#viewers.size;
   }
 
-  async listen(port: number, host: string): Promise<number> {
+  /** `exclusive`: a port of this worker's own, not shared with the other workers (relay). */
+  async listen(port: number, host: string, exclusive = false): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.#http.once('error', reject);
-      this.#http.listen(port, host, () => {
+      this.#http.listen({ port, host, exclusive }, () => {
         this.#http.off('error', reject);
         resolve();
       });
     });
     const bound = (this.#http.address() as AddressInfo).port;
-    log.info({ port: bound }, `HTTP-FLV listening on ${host}:${bound}`);
+    log.info({ port: bound, exclusive }, `HTTP-FLV listening on ${host}:${bound}`);
     return bound;
   }
 
@@ -81,23 +83,18 @@ export class FlvServer {
   }
 
   /** Resolves the stream a request names after the server allowed the play; else why not. */
-  async #admit(req: IncomingMessage, protocol: 'flv' | 'ws-flv'): Promise<{ status: number; message: string } | { path: string }> {
+  async #admit(req: IncomingMessage, protocol: 'flv' | 'ws-flv'): Promise<{ status: number; message: string } | { stream: Stream }> {
     if ((req.url ?? '').length > MAX_URL_LENGTH) return { status: 414, message: 'URL too long' };
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = flvPathOf(url);
     if (!path) return { status: 404, message: 'not a stream URL (/<app>/<name>.flv)' };
-    if (!this.#hub.getStream(path)) return { status: 404, message: `stream ${path} is not live` };
     if (this.#viewers.size >= MAX_FLV_VIEWERS) return { status: 503, message: 'too many viewers' };
-    let result;
-    try {
-      result = await this.#authorize.play({ path, query: url.search.slice(1), remoteAddress: req.socket.remoteAddress ?? '', protocol });
-    } catch (err) {
-      log.warn({ err: String(err), path }, 'play authorization failed');
-      return { status: 503, message: 'authorization unavailable' };
-    }
-    if (!result.allow) return { status: result.code === 'not_found' ? 404 : result.code === 'unauthorized' ? 403 : 409, message: result.reason };
-    if (!this.#hub.getStream(path)) return { status: 404, message: `stream ${path} is not live` };
-    return { path };
+    const params = { path, query: url.search.slice(1), remoteAddress: req.socket.remoteAddress ?? '', protocol };
+    const opened = await this.#source.open(path, () => this.#authorize.play(params));
+    if (opened.ok) return { stream: opened.stream };
+    const status = { not_found: 404, unauthorized: 403, conflict: 409, internal: 503 }[opened.code];
+    if (status === 503) log.warn({ path, reason: opened.reason }, 'play failed');
+    return { status, message: opened.reason };
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -115,8 +112,8 @@ export class FlvServer {
       res.writeHead(admitted.status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: admitted.message }));
       return;
     }
-    const stream = this.#hub.getStream(admitted.path);
-    if (!stream || res.destroyed) {
+    const { stream } = admitted;
+    if (stream.closed || res.destroyed) {
       res.writeHead(404).end();
       return;
     }
@@ -127,7 +124,7 @@ export class FlvServer {
     }
     res.flushHeaders();
     const remoteAddress = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    const viewer = this.#newViewer(remoteAddress, httpSink(res), 'flv', admitted.path);
+    const viewer = this.#newViewer(remoteAddress, httpSink(res), 'flv', stream.path);
     res.on('close', () => viewer.close('client disconnected'));
     res.on('error', (err) => viewer.close(`socket error: ${err.message}`));
     viewer.start(stream, 'flv');
@@ -141,13 +138,13 @@ export class FlvServer {
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const stream = this.#hub.getStream(admitted.path);
-      if (!stream) {
+      const { stream } = admitted;
+      if (stream.closed) {
         ws.close(1011, 'stream ended');
         return;
       }
       const remoteAddress = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-      const viewer = this.#newViewer(remoteAddress, wsSink(ws), 'ws-flv', admitted.path);
+      const viewer = this.#newViewer(remoteAddress, wsSink(ws), 'ws-flv', stream.path);
       ws.on('close', () => viewer.close('client disconnected'));
       ws.on('error', (err) => viewer.close(`socket error: ${err.message}`));
       // A viewer has nothing to say; anything it sends is ignored (ws bounds its size).

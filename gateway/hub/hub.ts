@@ -50,19 +50,22 @@ export class Hub {
 
   /**
    * Creates the stream at `path`. A live stream there is closed first when `takeover` is
-   * set (its publisher is told why), else this throws StreamConflictError.
+   * set (its publisher is told why), else this throws StreamConflictError. A mirror (relay
+   * copy) always gives way to a real publisher. Observers hear of real streams only.
    */
-  publish(path: string, origin: StreamOrigin, publisher: Publisher, options: { takeover?: boolean } = {}): Stream {
+  publish(path: string, origin: StreamOrigin, publisher: Publisher, options: { takeover?: boolean; mirror?: boolean } = {}): Stream {
     const existing = this.#streams.get(path);
     if (existing) {
-      if (!options.takeover) throw new StreamConflictError(`stream ${path} is already live`);
-      this.kick(path, 'taken over by a new publisher');
+      if (existing.mirror && !options.mirror) this.kick(path, 'the stream is now published on this worker');
+      else if (options.takeover) this.kick(path, 'taken over by a new publisher');
+      else throw new StreamConflictError(`stream ${path} is already live`);
     }
     if (this.#streams.size >= MAX_STREAMS) throw new StreamConflictError(`worker carries ${MAX_STREAMS} streams already`);
-    const stream = new Stream({ path, origin, publisher, onTracks: (s) => this.#each((o) => o.onTracks(s)) });
+    const mirror = options.mirror ?? false;
+    const stream = new Stream({ path, origin, publisher, mirror, onTracks: (s) => !s.mirror && this.#each((o) => o.onTracks(s)) });
     this.#streams.set(path, stream);
-    log.info({ path, origin, remoteAddress: publisher.remoteAddress }, 'stream published');
-    this.#each((o) => o.onPublished(stream));
+    log.info({ path, origin, remoteAddress: publisher.remoteAddress, mirror }, 'stream published');
+    if (!mirror) this.#each((o) => o.onPublished(stream));
     return stream;
   }
 
@@ -72,7 +75,7 @@ export class Hub {
     this.#streams.delete(stream.path);
     stream.close(reason);
     log.info({ path: stream.path, reason }, 'stream unpublished');
-    this.#each((o) => o.onUnpublished(stream, reason));
+    if (!stream.mirror) this.#each((o) => o.onUnpublished(stream, reason));
   }
 
   /** Closes a stream's publisher (API kick, takeover) and unpublishes it. */

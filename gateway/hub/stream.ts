@@ -20,6 +20,11 @@ export class Stream {
   readonly path: string;
   readonly origin: StreamOrigin;
   readonly publisher: Publisher;
+  /**
+   * A local copy of a stream another worker carries (pulled by the relay for readers that
+   * landed here). Not reported to the server and not packaged: its owner does both.
+   */
+  readonly mirror: boolean;
   readonly startedAt = Date.now();
   #tracks: TrackInfo[] = [];
   /** The publisher's onMetaData object (RTMP/FLV), replayed to FLV and RTMP readers. */
@@ -34,8 +39,9 @@ export class Stream {
   #closed = false;
   readonly #onTracks: (stream: Stream) => void;
 
-  constructor(options: { path: string; origin: StreamOrigin; publisher: Publisher; onTracks: (stream: Stream) => void }) {
+  constructor(options: { path: string; origin: StreamOrigin; publisher: Publisher; mirror?: boolean; onTracks: (stream: Stream) => void }) {
     this.path = options.path;
+    this.mirror = options.mirror ?? false;
     this.origin = options.origin;
     this.publisher = options.publisher;
     this.#onTracks = options.onTracks;

@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Authorize } from '../authorize.js';
 import type { Hub } from '../hub/hub.js';
+import type { StreamSource } from '../relay/stream-finder.js';
 import { logger } from '../lib/logger.js';
 import { DEFAULT_RTMP_TIMEOUTS, RtmpSession, type RtmpTimeouts } from './rtmp-session.js';
 
@@ -20,12 +21,14 @@ export class RtmpServer {
   readonly #sessions = new Set<RtmpSession>();
   readonly #hub: Hub;
   readonly #authorize: Authorize;
+  readonly #source: StreamSource;
   readonly #timeouts: RtmpTimeouts;
   readonly #maxSessions: number;
   #nextConn = 1;
 
-  constructor(hub: Hub, authorize: Authorize, options: { timeouts?: Partial<RtmpTimeouts>; maxSessions?: number } = {}) {
+  constructor(hub: Hub, source: StreamSource, authorize: Authorize, options: { timeouts?: Partial<RtmpTimeouts>; maxSessions?: number } = {}) {
     this.#hub = hub;
+    this.#source = source;
     this.#authorize = authorize;
     this.#timeouts = { ...DEFAULT_RTMP_TIMEOUTS, ...options.timeouts };
     this.#maxSessions = options.maxSessions ?? MAX_RTMP_SESSIONS;
@@ -64,6 +67,7 @@ export class RtmpServer {
     const session = new RtmpSession({
       socket,
       hub: this.#hub,
+      source: this.#source,
       authorize: this.#authorize,
       log: log.child({ conn: this.#nextConn++ }),
       onClosed: (s) => this.#sessions.delete(s),

@@ -29,7 +29,9 @@ import { streamPathOf } from '../../protocol/rtmp/url.js';
 import type { Authorize } from '../authorize.js';
 import { StreamConflictError, type Hub } from '../hub/hub.js';
 import type { Stream } from '../hub/stream.js';
-import { RtmpIngest } from './rtmp-ingest.js';
+import type { StreamSource } from '../relay/stream-finder.js';
+import { FlvTagIngest } from '../flv/tag-ingest.js';
+import { FlvTagType } from '../../protocol/flv/tag.js';
 import { RtmpPlayer } from './rtmp-player.js';
 
 /** The handshake (C0–C2) must complete within this: a client that cannot is not one. */
@@ -75,6 +77,7 @@ export class RtmpSession {
   readonly #socket: Socket;
   readonly #hub: Hub;
   readonly #authorize: Authorize;
+  readonly #source: StreamSource;
   readonly #log: Logger;
   readonly #onClosed: (session: RtmpSession) => void;
   readonly #handshake = new RtmpServerHandshake();
@@ -83,7 +86,9 @@ export class RtmpSession {
   #state: State = 'handshake';
   #app = '';
   #nextStreamId = 1;
-  #ingest: RtmpIngest | null = null;
+  #ingest: FlvTagIngest | null = null;
+  /** The message stream id the publish came on; media on others is ignored. */
+  #publishStreamId = 0;
   #player: RtmpPlayer | null = null;
   /** A publish or play waiting for the server's answer. */
   #authorizing = false;
@@ -93,6 +98,7 @@ export class RtmpSession {
   constructor(options: {
     socket: Socket;
     hub: Hub;
+    source: StreamSource;
     authorize: Authorize;
     log: Logger;
     onClosed: (session: RtmpSession) => void;
@@ -102,6 +108,7 @@ export class RtmpSession {
     this.#socket = options.socket;
     this.#hub = options.hub;
     this.#authorize = options.authorize;
+    this.#source = options.source;
     this.#onClosed = options.onClosed;
     this.remoteAddress = `${options.socket.remoteAddress}:${options.socket.remotePort}`;
     this.#log = options.log;
@@ -184,7 +191,9 @@ export class RtmpSession {
       case MessageType.Audio:
       case MessageType.Video:
         // Media before publish started (or on a playing connection) is not ours to take.
-        if (this.#ingest && msg.streamId === this.#ingest.streamId) this.#ingest.onMedia(msg);
+        if (this.#ingest && msg.streamId === this.#publishStreamId) {
+          this.#ingest.onTag({ type: msg.typeId === MessageType.Audio ? FlvTagType.Audio : FlvTagType.Video, timestamp: msg.timestamp, data: msg.payload });
+        }
         return;
       case MessageType.DataAmf0:
       case MessageType.DataAmf3: {
@@ -242,7 +251,7 @@ export class RtmpSession {
       case 'deleteStream':
       case 'closeStream': {
         const id = cmd.name === 'deleteStream' ? cmd.streamId : streamId;
-        if (this.#ingest?.streamId === id) this.close('publisher ended the stream');
+        if (this.#ingest && this.#publishStreamId === id) this.close('publisher ended the stream');
         else if (this.#player?.streamId === id) this.close('player ended the stream');
         return;
       }
@@ -280,12 +289,12 @@ export class RtmpSession {
     return { path: parsed.data, query: new URLSearchParams(query).toString() };
   }
 
-  async #ask(kind: 'publish' | 'play', path: string, query: string): Promise<{ ok: true; takeover: boolean } | { ok: false; reason: string }> {
+  async #askPublish(path: string, query: string): Promise<{ ok: true; takeover: boolean } | { ok: false; reason: string }> {
     const protocol: StreamProtocol = 'rtmp';
     const params = { path, query, remoteAddress: this.#socket.remoteAddress ?? '', protocol };
     this.#authorizing = true;
     try {
-      const r = kind === 'publish' ? await this.#authorize.publish(params) : await this.#authorize.play(params);
+      const r = await this.#authorize.publish(params);
       return r.allow ? { ok: true, takeover: r.takeover } : { ok: false, reason: `${r.code}: ${r.reason}` };
     } catch (err) {
       return { ok: false, reason: `authorization unavailable: ${err instanceof Error ? err.message : String(err)}` };
@@ -310,7 +319,7 @@ export class RtmpSession {
       this.#refuse(streamId, { level: 'error', code: StatusCode.PublishBadName, description: 'Bad stream name.' }, 'publish refused: bad stream name');
       return;
     }
-    const answer = await this.#ask('publish', target.path, target.query);
+    const answer = await this.#askPublish(target.path, target.query);
     if (this.closed) return;
     if (!answer.ok) {
       this.#refuse(streamId, { level: 'error', code: StatusCode.PublishBadName, description: answer.reason }, `publish refused: ${answer.reason}`);
@@ -324,7 +333,8 @@ export class RtmpSession {
       this.#refuse(streamId, { level: 'error', code: StatusCode.PublishBadName, description: err.message }, `publish refused: ${err.message}`);
       return;
     }
-    this.#ingest = new RtmpIngest({ hub: this.#hub, stream, streamId, log: this.#log });
+    this.#ingest = new FlvTagIngest({ hub: this.#hub, stream, log: this.#log });
+    this.#publishStreamId = streamId;
     this.#socket.setTimeout(this.#timeouts.publishStallMs);
     this.write(this.encode([onStatusCommand(streamId, { level: 'status', code: StatusCode.PublishStart, description: `${target.path} is now published.` })]));
     this.#log.info({ path: target.path, remoteAddress: this.remoteAddress }, 'publishing');
@@ -339,12 +349,13 @@ export class RtmpSession {
       this.#refuse(streamId, { level: 'error', code: StatusCode.PlayStreamNotFound, description: why }, `play refused: ${why}`);
     const target = this.#resolve(streamName);
     if (!target) return notFound('bad stream name');
-    if (!this.#hub.getStream(target.path)) return notFound(`stream ${target.path} is not live`);
-    const answer = await this.#ask('play', target.path, target.query);
+    this.#authorizing = true;
+    const params = { path: target.path, query: target.query, remoteAddress: this.#socket.remoteAddress ?? '', protocol: 'rtmp' as const };
+    const opened = await this.#source.open(target.path, () => this.#authorize.play(params)).finally(() => (this.#authorizing = false));
     if (this.closed) return;
-    if (!answer.ok) return notFound(answer.reason);
-    const stream = this.#hub.getStream(target.path);
-    if (!stream) return notFound(`stream ${target.path} is not live`);
+    if (!opened.ok) return notFound(`${opened.code}: ${opened.reason}`);
+    const stream = opened.stream;
+    if (stream.closed) return notFound(`stream ${target.path} is not live`);
     // A player sends little after play (acks, buffer length); the socket's own liveness and the
     // player's write stall guard take over from the idle timeout.
     this.#socket.setTimeout(0);

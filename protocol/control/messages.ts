@@ -6,10 +6,10 @@ import { z } from 'zod';
  * by both sides. Three envelopes: a request (with an id, answered by exactly one response), a
  * response, and a notification (fire and forget).
  *
- * gateway → server requests: `authorizePublish`, `authorizePlay`.
- * gateway → server notifications: `ready`, `streamPublished`, `streamTracks`,
+ * gateway → server requests: `authorizePublish`, `authorizePlay`, `locateStream`.
+ * gateway → server notifications: `hello`, `ready`, `streamPublished`, `streamTracks`,
  *   `streamUnpublished`, `streamStats`.
- * server → gateway notifications: `config` (first message a worker gets), `kickStream`.
+ * server → gateway notifications: `config` (the answer to `hello`), `kickStream`.
  */
 
 /** Longest stream path accepted anywhere (`live/<name>`, `room/<roomId>/<peerId>`). */
@@ -27,7 +27,8 @@ export const streamPathSchema = z
   // `.` and `..` segments would escape directories where a path names files (HLS, recordings).
   .refine((p) => !p.split('/').some((seg) => /^\.+$/.test(seg)), 'a stream path segment cannot be only dots');
 
-export const originSchema = z.enum(['rtmp', 'rtsp-pull', 'rtsp-push', 'whip', 'room']);
+/** Where a stream comes from; `relay` marks a worker's local copy of another worker's stream (never reported). */
+export const originSchema = z.enum(['rtmp', 'rtsp-pull', 'rtsp-push', 'whip', 'room', 'relay']);
 export type StreamOrigin = z.infer<typeof originSchema>;
 
 /** Protocols a reader or publisher uses, for reader counts and authorization. */
@@ -72,6 +73,11 @@ export type AuthorizeResult = z.infer<typeof authorizeResultSchema>;
 export const gatewayRequests = {
   authorizePublish: { params: authorizeParams, result: authorizeResultSchema },
   authorizePlay: { params: authorizeParams, result: authorizeResultSchema },
+  /**
+   * Where a stream this worker does not carry lives: the owning worker's relay URL (an
+   * HTTP-FLV URL on loopback), or null when the path is not live on another worker.
+   */
+  locateStream: { params: z.object({ path: streamPathSchema }), result: z.object({ url: z.string().max(1024).nullable() }) },
 } as const;
 export type GatewayRequestMethod = keyof typeof gatewayRequests;
 export type RequestParams<M extends GatewayRequestMethod> = z.infer<(typeof gatewayRequests)[M]['params']>;
@@ -82,8 +88,19 @@ export type ReaderCounts = z.infer<typeof readersSchema>;
 
 /** Notifications a gateway sends. */
 export const gatewayNotifications = {
+  /**
+   * The worker's channel is up: the server answers with `config`. (A message sent before the
+   * child attached its listener would be lost, so the server never sends first.)
+   */
+  hello: z.object({ pid: z.number().int() }),
   /** The worker is listening (ports actually bound). */
-  ready: z.object({ pid: z.number().int(), rtmpPort: z.number().int().nullable(), flvPort: z.number().int().nullable() }),
+  ready: z.object({
+    pid: z.number().int(),
+    rtmpPort: z.number().int().nullable(),
+    flvPort: z.number().int().nullable(),
+    /** Loopback port other workers pull this worker's streams from (relay). */
+    relayPort: z.number().int().nullable(),
+  }),
   streamPublished: z.object({
     path: streamPathSchema,
     origin: originSchema,
@@ -125,6 +142,8 @@ export const workerConfigSchema = z.object({
   hls: z.record(z.string(), z.unknown()),
   /** Interval of `streamStats` notifications, ms. */
   statsIntervalMs: z.number().int().min(100).max(60_000),
+  /** Secret other workers present to this worker's relay listener (random per server start). */
+  relayToken: z.string().min(16).max(128),
 });
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 

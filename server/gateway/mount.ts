@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import type { WorkerConfig } from '../../protocol/control/messages.js';
 import type { Config } from '../config.js';
@@ -20,10 +21,12 @@ export interface GatewaySubsystem extends Subsystem {
 }
 
 /** The config a worker runs with, from the server config. */
-export function workerConfig(config: Config, workerId: number): WorkerConfig {
+export function workerConfig(config: Config, workerId: number, relayToken: string): WorkerConfig {
   return {
+    relayToken,
     workerId,
-    logLevel: config.log.level,
+    // The server's effective level (config, or ESTUARY_LOG_LEVEL / test default applied at start).
+    logLevel: logger.level,
     rtmp: config.rtmp,
     flv: config.flv,
     hls: { ...config.hls },
@@ -41,16 +44,21 @@ export async function mountGateway(ctx: ServerContext): Promise<GatewaySubsystem
   let supervisor: GatewaySupervisor | null = null;
   const kick = (path: string, reason: string): boolean => supervisor?.kickStream(path, reason) ?? false;
   app.use('/api/v1/streams', streamsRouter({ registry, secret: config.auth.secret, kick }));
-  if (!config.gateway.enabled) return { name: 'gateway', registry, supervisor: null, close: () => {} };
-
-  let workers = config.gateway.workers;
-  if (workers > 1) {
-    // Each worker binds the RTMP/FLV ports itself; sharing one port between processes needs
-    // SO_REUSEPORT (Node 22.12+) or handle passing, and cross-worker readers a relay. Not yet.
-    log.warn({ workers }, 'gateway.workers > 1 is not supported yet: starting 1 worker');
-    workers = 1;
+  if (!config.gateway.enabled) {
+    log.info('gateway disabled: no RTMP/FLV listeners');
+    return { name: 'gateway', registry, supervisor: null, close: () => {} };
   }
-  const sup = new GatewaySupervisor({ workers, makeConfig: (id) => workerConfig(config, id), registry, authorizer: new Authorizer(config, registry) });
+
+  // Workers share the RTMP/FLV ports (cluster, the kernel spreads connections); a viewer that
+  // lands on a worker without its stream is served through a relay from the one that has it.
+  const relayToken = randomBytes(24).toString('base64url');
+  const sup = new GatewaySupervisor({
+    workers: config.gateway.workers,
+    makeConfig: (id) => workerConfig(config, id, relayToken),
+    registry,
+    authorizer: new Authorizer(config, registry),
+    relayToken,
+  });
   supervisor = sup;
   const stats = Router();
   if (config.auth.secret !== null) stats.use(requireAdmin(config.auth.secret));

@@ -1,4 +1,4 @@
-import type { AnyGatewayNotification, AnyGatewayRequest, AuthorizeResult, WorkerConfig } from '../../protocol/control/messages.js';
+import type { AnyGatewayNotification, AnyGatewayRequest, WorkerConfig } from '../../protocol/control/messages.js';
 import { logger } from '../lib/logger.js';
 import type { Authorizer } from './authorizer.js';
 import type { StreamRegistry } from './registry.js';
@@ -25,6 +25,7 @@ export interface WorkerSlotStats {
   restarts: number;
   rtmpPort: number | null;
   flvPort: number | null;
+  relayPort: number | null;
 }
 
 interface Slot {
@@ -36,7 +37,7 @@ interface Slot {
   /** Crashes since the worker last ran for STABLE_UPTIME_MS. */
   consecutiveCrashes: number;
   restartTimer: NodeJS.Timeout | null;
-  ports: { rtmpPort: number | null; flvPort: number | null };
+  ports: { rtmpPort: number | null; flvPort: number | null; relayPort: number | null };
 }
 
 /**
@@ -49,15 +50,17 @@ export class GatewaySupervisor {
   readonly #makeConfig: (workerId: number) => WorkerConfig;
   readonly #registry: StreamRegistry;
   readonly #authorizer: Authorizer;
+  readonly #relayToken: string;
   readonly #readyWaiters = new Set<() => void>();
   #closed = false;
 
-  constructor(options: { workers: number; makeConfig: (workerId: number) => WorkerConfig; registry: StreamRegistry; authorizer: Authorizer }) {
+  constructor(options: { workers: number; makeConfig: (workerId: number) => WorkerConfig; registry: StreamRegistry; authorizer: Authorizer; relayToken: string }) {
     this.#makeConfig = options.makeConfig;
+    this.#relayToken = options.relayToken;
     this.#registry = options.registry;
     this.#authorizer = options.authorizer;
     for (let id = 0; id < options.workers; id++) {
-      this.#slots.push({ id, worker: null, startedAt: 0, crashes: 0, restarts: 0, consecutiveCrashes: 0, restartTimer: null, ports: { rtmpPort: null, flvPort: null } });
+      this.#slots.push({ id, worker: null, startedAt: 0, crashes: 0, restarts: 0, consecutiveCrashes: 0, restartTimer: null, ports: { rtmpPort: null, flvPort: null, relayPort: null } });
     }
   }
 
@@ -136,7 +139,7 @@ export class GatewaySupervisor {
   #onExit(slot: Slot, worker: GatewayWorker, code: number | null, signal: NodeJS.Signals | null): void {
     if (slot.worker !== worker) return;
     const dropped = this.#registry.removeWorker(slot.id, 'gateway worker exited');
-    slot.ports = { rtmpPort: null, flvPort: null };
+    slot.ports = { rtmpPort: null, flvPort: null, relayPort: null };
     if (this.#closed) return;
     slot.crashes++;
     const uptime = Date.now() - slot.startedAt;
@@ -152,7 +155,7 @@ export class GatewaySupervisor {
     }, delay);
   }
 
-  async #onRequest(worker: GatewayWorker, req: AnyGatewayRequest): Promise<AuthorizeResult> {
+  async #onRequest(worker: GatewayWorker, req: AnyGatewayRequest): Promise<unknown> {
     switch (req.method) {
       case 'authorizePublish': {
         const result = await this.#authorizer.authorizePublish(req.params);
@@ -164,13 +167,26 @@ export class GatewaySupervisor {
       }
       case 'authorizePlay':
         return this.#authorizer.authorizePlay(req.params);
+      case 'locateStream':
+        return { url: this.#relayUrl(worker.id, req.params.path) };
     }
+  }
+
+  /** The relay URL of a stream on another ready worker, or null. */
+  #relayUrl(requester: number, path: string): string | null {
+    const owner = this.#registry.get(path)?.worker;
+    if (owner === undefined || owner === requester) return null;
+    const slot = this.#slots[owner];
+    if (!slot?.worker?.ready || slot.ports.relayPort === null) return null;
+    return `http://127.0.0.1:${slot.ports.relayPort}/${path}.flv?relay=${encodeURIComponent(this.#relayToken)}`;
   }
 
   #onNotification(slot: Slot, worker: GatewayWorker, n: AnyGatewayNotification): void {
     switch (n.method) {
+      case 'hello':
+        return; // answered by the GatewayWorker with the config
       case 'ready':
-        slot.ports = { rtmpPort: n.params.rtmpPort, flvPort: n.params.flvPort };
+        slot.ports = { rtmpPort: n.params.rtmpPort, flvPort: n.params.flvPort, relayPort: n.params.relayPort };
         log.info({ worker: worker.id, pid: n.params.pid, rtmpPort: n.params.rtmpPort, flvPort: n.params.flvPort }, 'gateway worker ready');
         if (this.#allReady()) for (const done of [...this.#readyWaiters]) done();
         return;

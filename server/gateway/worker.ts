@@ -1,4 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import {
   checkEnvelope,
@@ -76,14 +77,18 @@ export class GatewayWorker extends EnhancedEventEmitter<WorkerEvents> {
     return this.#exited;
   }
 
-  /** Forks the child and sends it the config. */
+  /**
+   * Forks the child (a cluster worker, so that every worker's RTMP/FLV listeners share one
+   * port); its config goes out when it says hello.
+   */
   start(): void {
     if (this.#child) throw new TypeError('worker already started');
-    const child = fork(WORKER_ENTRY, [], {
-      execArgv: ['--import', tsxLoader()],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'json',
-    });
+    // SCHED_NONE: the workers accept on the shared socket themselves and the kernel spreads
+    // connections; with round-robin the server would accept every gateway connection and hand
+    // it over, which costs the server CPU for nothing. Frozen at the first setupPrimary().
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], execArgv: ['--import', tsxLoader()], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    const child = cluster.fork().process;
     this.#child = child;
     child.on('message', (raw) => this.#receive(raw));
     child.on('error', (err) => this.#log.error({ err }, 'worker process error'));
@@ -92,7 +97,6 @@ export class GatewayWorker extends EnhancedEventEmitter<WorkerEvents> {
       this.#ready = false;
       this.safeEmit('exit', code, signal);
     });
-    this.notify('config', this.#config);
     this.#log.info({ pid: child.pid }, 'worker started');
   }
 
@@ -137,6 +141,10 @@ export class GatewayWorker extends EnhancedEventEmitter<WorkerEvents> {
         const n = checkGatewayNotification(msg.method, msg.params);
         if (!n.ok) {
           this.#log.warn({ reason: n.reason }, 'dropped bad notification from worker');
+          return;
+        }
+        if (n.value.method === 'hello') {
+          this.notify('config', this.#config);
           return;
         }
         if (n.value.method === 'ready') this.#ready = true;

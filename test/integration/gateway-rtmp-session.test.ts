@@ -17,6 +17,7 @@ import { connectCommand, createStreamCommand, parseCommand, publishCommand } fro
 import { MessageType, type RtmpMessage } from '../../protocol/rtmp/messages.js';
 import { Hub } from '../../gateway/hub/hub.js';
 import { RtmpServer } from '../../gateway/rtmp/rtmp-server.js';
+import { localSource } from '../../gateway/relay/stream-finder.js';
 import type { Authorize } from '../../gateway/authorize.js';
 import { freePort, waitFor } from './gateway-helpers.js';
 
@@ -33,7 +34,7 @@ const unpublished: string[] = [];
 before(async () => {
   hub = new Hub();
   hub.observe({ onPublished: () => {}, onTracks: () => {}, onUnpublished: (s, reason) => unpublished.push(`${s.path}: ${reason}`) });
-  server = new RtmpServer(hub, allow, { timeouts: TIMEOUTS });
+  server = new RtmpServer(hub, localSource(hub), allow, { timeouts: TIMEOUTS });
   port = await server.listen(await freePort(), '127.0.0.1');
 });
 

@@ -58,7 +58,7 @@ test('authorize requests and results are checked against their schemas', () => {
 });
 
 test('server notifications: config and kickStream', () => {
-  const config = { workerId: 0, logLevel: 'info', rtmp: { enabled: true, host: '0.0.0.0', port: 1935 }, flv: { enabled: true, host: '0.0.0.0', port: 8088 }, hls: { enabled: false }, statsIntervalMs: 2000 };
+  const config = { workerId: 0, logLevel: 'info', rtmp: { enabled: true, host: '0.0.0.0', port: 1935 }, flv: { enabled: true, host: '0.0.0.0', port: 8088 }, hls: { enabled: false }, statsIntervalMs: 2000, relayToken: 'r'.repeat(32) };
   assert.equal(checkServerNotification('config', config).ok, true);
   assert.equal(checkServerNotification('config', { ...config, rtmp: { ...config.rtmp, port: 70000 } }).ok, false);
   assert.equal(checkServerNotification('kickStream', { path: 'live/demo', reason: 'api' }).ok, true);

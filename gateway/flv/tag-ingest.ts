@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { audioTrackOf, toStream } from '../../protocol/flv/access-unit.js';
-import type { FlvTag } from '../../protocol/flv/tag.js';
+import { parseOnMetaData } from '../../protocol/flv/script.js';
+import { FlvTagType, type FlvTag } from '../../protocol/flv/tag.js';
 import { ParseError } from '../../protocol/errors.js';
-import { MessageType, type RtmpMessage } from '../../protocol/rtmp/messages.js';
 import type { Hub } from '../hub/hub.js';
 import type { Stream } from '../hub/stream.js';
 import { withDimensions } from '../hub/track-summary.js';
@@ -11,23 +11,21 @@ import { withDimensions } from '../hub/track-summary.js';
 export const MAX_LOGGED_BAD_FRAMES = 5;
 
 /**
- * The publishing half of an RTMP session: audio/video messages (FLV tag bodies, FLV spec
- * Annex E.4.2/E.4.3, enhanced RTMP for H.265/AV1/VP9) become track updates and AccessUnits
- * through the FLV adapters and go into the hub stream. A frame that does not parse is counted
- * and skipped: one bad frame does not end a healthy publish.
+ * Feeds FLV tags into a hub stream: audio/video tag bodies (FLV spec Annex E.4.2/E.4.3,
+ * enhanced RTMP for H.265/AV1/VP9) become track updates and AccessUnits through the FLV
+ * adapters; onMetaData is kept for FLV/RTMP viewers. RTMP publish sends its media messages
+ * here as tags (same bodies), the relay its pulled HTTP-FLV tags. A tag that does not parse
+ * is counted and skipped: one bad frame does not end a healthy publish.
  */
-export class RtmpIngest {
+export class FlvTagIngest {
   readonly stream: Stream;
-  /** The message stream id the publish came on; media on others is ignored. */
-  readonly streamId: number;
   readonly #hub: Hub;
   readonly #log: Logger;
   #badFrames = 0;
 
-  constructor(options: { hub: Hub; stream: Stream; streamId: number; log: Logger }) {
+  constructor(options: { hub: Hub; stream: Stream; log: Logger }) {
     this.#hub = options.hub;
     this.stream = options.stream;
-    this.streamId = options.streamId;
     this.#log = options.log;
   }
 
@@ -35,18 +33,29 @@ export class RtmpIngest {
     return this.#badFrames;
   }
 
-  onMedia(msg: RtmpMessage): void {
-    const tag: FlvTag = { type: msg.typeId === MessageType.Audio ? 8 : 9, timestamp: msg.timestamp, data: msg.payload };
+  onTag(tag: FlvTag): void {
     if (tag.data.byteLength === 0) return; // empty media messages are keep-alives some encoders send
-    let item;
     try {
-      item = toStream(tag);
+      this.#onTag(tag);
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;
       this.#badFrames++;
       if (this.#badFrames <= MAX_LOGGED_BAD_FRAMES) this.#log.warn({ path: this.stream.path, reason: err.reason, badFrames: this.#badFrames }, 'bad media frame skipped');
+    }
+  }
+
+  /** Ends the publish: the stream leaves the hub and its readers are closed. */
+  close(reason: string): void {
+    this.#hub.unpublish(this.stream, reason);
+  }
+
+  #onTag(tag: FlvTag): void {
+    if (tag.type === FlvTagType.Script) {
+      const meta = parseOnMetaData(tag.data);
+      if (meta) this.stream.setMetadata(meta);
       return;
     }
+    const item = toStream(tag);
     if (!item) return;
     switch (item.kind) {
       case 'track':
@@ -62,10 +71,5 @@ export class RtmpIngest {
       case 'end':
         return;
     }
-  }
-
-  /** Ends the publish: the stream leaves the hub and its readers are closed. */
-  close(reason: string): void {
-    this.#hub.unpublish(this.stream, reason);
   }
 }
