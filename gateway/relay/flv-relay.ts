@@ -96,7 +96,7 @@ export class FlvRelay {
     this.#closed = true;
     if (this.#idleTimer) clearInterval(this.#idleTimer);
     this.#idleTimer = null;
-    this.#log.info({ path: this.path }, `closed: ${reason}`);
+    this.#log.info({ path: this.path, source: new URL(this.#url).host }, `closed: ${reason}`);
     this.#ingest?.close(reason);
     this.#request?.destroy();
     this.#onClosed(this);

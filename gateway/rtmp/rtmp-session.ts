@@ -182,7 +182,7 @@ export class RtmpSession {
       }
     } catch (err) {
       if (err instanceof ParseError) this.close(`protocol error: ${err.message}`);
-      else this.close(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+      else this.#internalError(err);
     }
   }
 
@@ -243,10 +243,10 @@ export class RtmpSession {
         this.write(this.encode([createStreamResult(cmd.transactionId, this.#nextStreamId++)]));
         return;
       case 'publish':
-        void this.#onPublish(cmd.streamName, streamId);
+        this.#onPublish(cmd.streamName, streamId).catch((err: unknown) => this.#internalError(err));
         return;
       case 'play':
-        void this.#onPlay(cmd.streamName, streamId);
+        this.#onPlay(cmd.streamName, streamId).catch((err: unknown) => this.#internalError(err));
         return;
       case 'deleteStream':
       case 'closeStream': {
@@ -279,6 +279,10 @@ export class RtmpSession {
     );
     this.write(this.#writer.setChunkSize(OUTGOING_CHUNK_SIZE));
     this.write(this.encode([connectResult(transactionId, objectEncoding)]));
+  }
+
+  #internalError(err: unknown): void {
+    this.close(`internal error: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   /** The stream path and raw query a publish/play names, or undefined when the name is bad. */
