@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
-import { getJson, killChildren, publish, startTestServer, waitFor, type TestServer } from './gateway-helpers.js';
+import { getJson, killChildren, probe, publish, readFlv, startTestServer, waitFor, type TestServer } from './gateway-helpers.js';
 
 const SECRET = 'integration-secret-0123456789abcdef';
 const sign = (claims: Record<string, unknown>): Promise<string> =>
@@ -19,13 +19,15 @@ before(async () => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      const call = JSON.parse(body) as { action: string; path: string };
+      const call = JSON.parse(body) as { action: string; path: string; query: string };
       hookCalls.push(call);
-      res.writeHead(call.path === 'live/blocked' ? 403 : 200).end();
+      const refuse = call.path === 'live/blocked' || (call.action === 'play' && new URLSearchParams(call.query).get('ticket') !== 'ok');
+      res.writeHead(refuse ? 403 : 200).end();
     });
   });
   await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  t = await startTestServer({ auth: { secret: SECRET }, publish: { onPublish: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` } });
+  const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+  t = await startTestServer({ auth: { secret: SECRET }, publish: { onPublish: hookUrl, onPlay: hookUrl } });
 });
 
 after(async () => {
@@ -70,4 +72,20 @@ test('an onPublish callback answering 403 refuses a publish that has a good key'
   const code = await Promise.race([p.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 10_000))]);
   assert.notEqual(code, 'running');
   assert.ok(hookCalls.some((c) => c.path === 'live/blocked'));
+});
+
+test('an onPlay callback decides HTTP-FLV and RTMP plays: 403 / StreamNotFound when it refuses', async () => {
+  publish(`${t.rtmp}/live/play?key=${await sign({ stream: 'live/play', publish: true })}`, 30);
+  const admin = await sign({ admin: true });
+  await waitFor('live/play published', async () => (await getJson(`${t.http}/api/v1/streams/live/play`, { authorization: `Bearer ${admin}` })).status === 200);
+  const refused = await fetch(`${t.flv}/live/play.flv`, { signal: AbortSignal.timeout(5000) });
+  assert.equal(refused.status, 403);
+  await refused.arrayBuffer();
+  const { status, tags } = await readFlv(`${t.flv}/live/play.flv?ticket=ok`, (tags) => tags.length > 5);
+  assert.equal(status, 200);
+  assert.ok(tags.length > 5);
+  await assert.rejects(probe(`${t.rtmp}/live/play`, 10_000));
+  const streams = await probe(`${t.rtmp}/live/play?ticket=ok`);
+  assert.ok(streams.some((s) => s.codec_name === 'h264'));
+  assert.ok(hookCalls.some((c) => c.action === 'play' && c.path === 'live/play'));
 });
