@@ -52,6 +52,8 @@ export class GatewaySupervisor {
   readonly #authorizer: Authorizer;
   readonly #relayToken: string;
   readonly #readyWaiters = new Set<() => void>();
+  /** Set while start() waits: a worker that dies before its first `ready` fails the start. */
+  #onStartFailure: ((slot: number, code: number | null) => void) | null = null;
   #closed = false;
 
   constructor(options: { workers: number; makeConfig: (workerId: number) => WorkerConfig; registry: StreamRegistry; authorizer: Authorizer; relayToken: string }) {
@@ -65,9 +67,22 @@ export class GatewaySupervisor {
   }
 
   /** Starts every worker; resolves once all listen, rejects after WORKER_START_TIMEOUT_MS. */
+  /**
+   * Starts every worker; resolves once all listen. Rejects after WORKER_START_TIMEOUT_MS, or
+   * at once when a worker exits before it ever listened (a port in use, a bad host): a
+   * configuration error that restarting will not fix.
+   */
   async start(): Promise<void> {
-    for (const slot of this.#slots) this.#spawn(slot);
-    await this.whenReady(WORKER_START_TIMEOUT_MS);
+    const failed = new Promise<never>((_resolve, reject) => {
+      this.#onStartFailure = (slot, code) => reject(new Error(`gateway worker ${slot} exited with code ${code} before listening (see its log: a port in use?)`));
+    });
+    failed.catch(() => {});
+    try {
+      for (const slot of this.#slots) this.#spawn(slot);
+      await Promise.race([this.whenReady(WORKER_START_TIMEOUT_MS), failed]);
+    } finally {
+      this.#onStartFailure = null;
+    }
   }
 
   /** Resolves when every worker is ready (e.g. after a restart). */
@@ -141,6 +156,10 @@ export class GatewaySupervisor {
     const dropped = this.#registry.removeWorker(slot.id, 'gateway worker exited');
     slot.ports = { rtmpPort: null, flvPort: null, relayPort: null };
     if (this.#closed) return;
+    if (this.#onStartFailure && slot.restarts === 0) {
+      this.#onStartFailure(slot.id, code);
+      return;
+    }
     slot.crashes++;
     const uptime = Date.now() - slot.startedAt;
     if (uptime >= STABLE_UPTIME_MS) slot.consecutiveCrashes = 0;

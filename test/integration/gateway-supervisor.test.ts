@@ -70,3 +70,16 @@ test('server.close() stops the worker process', async () => {
     }
   }, 5000);
 });
+
+test('startServer() fails fast, naming the cause, when the RTMP port is already taken', async () => {
+  const net = await import('node:net');
+  const blocker = net.createServer();
+  const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+  try {
+    const t0 = Date.now();
+    await assert.rejects(startTestServer({ rtmp: { port, host: '127.0.0.1' } }), /before listening/);
+    assert.ok(Date.now() - t0 < 15_000, 'failed before the start timeout');
+  } finally {
+    blocker.close();
+  }
+});
