@@ -3,6 +3,8 @@
  * readers, gateway worker CPU per reader and dropped frames.
  *
  *   npx tsx bench/fanout-flv.ts [N ...]        (default: 10 100 500)
+ *   WORKERS=2 npx tsx bench/fanout-flv.ts ...  (gateway.workers; CPU summed over the workers;
+ *                                               results in fanout-flv-workers2.*)
  *
  * The publisher loops a clip encoded once (testsrc2 1280x720@30, libx264 veryfast, 2 Mb/s,
  * GOP 1 s, AAC 128k) with `-c copy`, so the encoder's CPU does not compete with the gateway.
@@ -22,6 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { FlvTagReader } from '../protocol/flv/tag-reader.js';
 import { FlvTagType } from '../protocol/flv/tag.js';
 
+/** gateway.workers for the run (a stream lives on one worker; viewers on the others come through a relay). */
+const WORKERS = Number(process.env.WORKERS ?? 1);
 /** Seconds the readers run before measuring (GOP bursts of joining readers settle). */
 const WARMUP_S = 6;
 /** Seconds measured. */
@@ -128,6 +132,11 @@ async function freePort(): Promise<number> {
   throw new Error('no free port');
 }
 
+/** utime + stime of several processes, in seconds. */
+function cpuOf(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+}
+
 /** utime + stime of a process, in seconds. */
 function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -176,7 +185,7 @@ interface Row {
   readersWithGaps: number;
 }
 
-async function measure(n: number, ctx: { http: string; flv: string; workerPid: number }): Promise<Row> {
+async function measure(n: number, ctx: { http: string; flv: string; workerPids: number[] }): Promise<Row> {
   const self = fileURLToPath(import.meta.url);
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', self, '--readers', `${ctx.flv}/live/bench.flv`, String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -191,7 +200,7 @@ async function measure(n: number, ctx: { http: string; flv: string; workerPid: n
   try {
     await Promise.race([started, done]);
     const stream0 = (await getJson(`${ctx.http}/api/v1/streams/live/bench`)) as { drops: number };
-    const w0 = cpuSeconds(ctx.workerPid);
+    const w0 = cpuOf(ctx.workerPids);
     const s0 = cpuSeconds(process.pid);
     const r0 = cpuSeconds(child.pid!);
     const t0 = performance.now();
@@ -217,7 +226,7 @@ async function measure(n: number, ctx: { http: string; flv: string; workerPid: n
     clearInterval(ingestSampler);
     const elapsed = (performance.now() - t0) / 1000;
     const readerCpu = ((r1 - r0) / elapsed) * 100;
-    const workerCpu = ((cpuSeconds(ctx.workerPid) - w0) / elapsed) * 100;
+    const workerCpu = ((cpuOf(ctx.workerPids) - w0) / elapsed) * 100;
     const serverCpu = ((cpuSeconds(process.pid) - s0) / elapsed) * 100;
     // Let the next stats report land so drops cover the window.
     await sleep(2500);
@@ -232,7 +241,7 @@ async function measure(n: number, ctx: { http: string; flv: string; workerPid: n
       cpuPctPerReader: round(workerCpu / n, 3),
       serverCpuPct: round(serverCpu),
       readerProcessCpuPct: round(readerCpu),
-      workerRssMb: rssMb(ctx.workerPid),
+      workerRssMb: round(ctx.workerPids.reduce((sum, pid) => sum + rssMb(pid), 0)),
       kbpsPerReaderMedian: rep.kbpsMedian,
       kbpsPerReaderMin: rep.kbpsMin,
       ingestKbps: round(ingest.reduce((a, b) => a + b, 0) / Math.max(1, ingest.length) / 1000),
@@ -264,17 +273,18 @@ async function main(): Promise<void> {
         flv: { port: flvPort, host: '127.0.0.1' },
         webrtc: { listenIp: '127.0.0.1', port: webrtcPort, portMax: webrtcPort },
         hls: { enabled: false },
+        gateway: { workers: WORKERS },
         rtsp: { enabled: false },
       },
       {},
     ),
   );
-  const ctx = { http: `http://127.0.0.1:${httpPort}`, flv: `http://127.0.0.1:${flvPort}`, workerPid: 0 };
+  const ctx = { http: `http://127.0.0.1:${httpPort}`, flv: `http://127.0.0.1:${flvPort}`, workerPids: [] as number[] };
   const publisher = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/bench`], { stdio: 'inherit' });
   const rows: Row[] = [];
   try {
     const workers = (await getJson(`${ctx.http}/api/v1/gateway/workers`)) as { workers: { pid: number }[] };
-    ctx.workerPid = workers.workers[0]!.pid;
+    ctx.workerPids = workers.workers.map((w) => w.pid);
     for (let i = 0; i < 50; i++) {
       const r = await fetch(`${ctx.http}/api/v1/streams/live/bench`);
       await r.arrayBuffer();
@@ -282,10 +292,10 @@ async function main(): Promise<void> {
       await sleep(200);
     }
     await sleep(3000);
-    const idle0 = cpuSeconds(ctx.workerPid);
+    const idle0 = cpuOf(ctx.workerPids);
     await sleep(5000);
-    const idleCpu = round(((cpuSeconds(ctx.workerPid) - idle0) / 5) * 100);
-    console.log(`publisher only: gateway worker ${idleCpu}% of one core`);
+    const idleCpu = round(((cpuOf(ctx.workerPids) - idle0) / 5) * 100);
+    console.log(`publisher only: gateway worker(s) ${idleCpu}% of one core`);
     for (const n of sizes) {
       const row = await measure(n, ctx);
       rows.push(row);
@@ -295,6 +305,7 @@ async function main(): Promise<void> {
     const result = {
       date: new Date().toISOString(),
       machine: { cpus: cpus.length, model: cpus[0]?.model ?? '', node: process.version },
+      workers: WORKERS,
       publisher: '720p30 H.264 2 Mb/s (libx264 veryfast, GOP 1 s) + AAC 128k, looped with -c copy',
       warmupSeconds: WARMUP_S,
       measureSeconds: MEASURE_S,
@@ -303,19 +314,20 @@ async function main(): Promise<void> {
       rows,
     };
     mkdirSync(RESULTS, { recursive: true });
-    writeFileSync(path.join(RESULTS, 'fanout-flv.json'), JSON.stringify(result, null, 2) + '\n');
+    const name = WORKERS === 1 ? 'fanout-flv' : `fanout-flv-workers${WORKERS}`;
+    writeFileSync(path.join(RESULTS, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
     const md = [
       `# HTTP-FLV fan-out (${result.date})`,
       '',
-      `${result.publisher}; ${cpus.length} CPUs (${result.machine.model}), Node ${process.version}. Readers in a separate process on the same machine.`,
-      `CPU in % of one core over ${MEASURE_S} s after ${WARMUP_S} s warm-up; publisher alone: worker ${idleCpu}%.`,
+      `${result.publisher}; gateway.workers ${WORKERS} (CPU and RSS summed over them); ${cpus.length} CPUs (${result.machine.model}), Node ${process.version}. Readers in a separate process on the same machine.`,
+      `CPU in % of one core over ${MEASURE_S} s after ${WARMUP_S} s warm-up; publisher alone: gateway ${idleCpu}%.`,
       '',
       '| readers | alive | worker CPU % | CPU % / reader | server CPU % | reader process CPU % | worker RSS MB | kb/s per reader (median / min) | ingest kb/s | dropped frames | gaps (readers) |',
       '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map((r) => `| ${r.readers} | ${r.alive} | ${r.workerCpuPct} | ${r.cpuPctPerReader} | ${r.serverCpuPct} | ${r.readerProcessCpuPct} | ${r.workerRssMb} | ${r.kbpsPerReaderMedian} / ${r.kbpsPerReaderMin} | ${r.ingestKbps} | ${r.droppedFrames} | ${r.gaps} (${r.readersWithGaps}) |`),
       '',
     ].join('\n');
-    writeFileSync(path.join(RESULTS, 'fanout-flv.md'), md);
+    writeFileSync(path.join(RESULTS, `${name}.md`), md);
     console.log('\n' + md);
   } finally {
     publisher.kill('SIGKILL');
