@@ -68,6 +68,7 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
   private readonly nack: NackGenerator | undefined;
   private readonly meter = new RateMeter();
   private lastKeyFrameRequestAt = -Infinity;
+  private keyFrameRequestPending = false;
   private lastNackAt = -Infinity;
   private lastSr: SenderReport | undefined;
   private readonly counters = { packetsReceived: 0, bytesReceived: 0, nacksSent: 0, plisSent: 0, packetsDiscarded: 0, packetsForwarded: 0 };
@@ -121,10 +122,18 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
 
   /** Asks the publisher for a keyframe with a PLI (RFC 4585 §6.3.1), at most every KEYFRAME_REQUEST_INTERVAL_MS. */
   requestKeyFrame(): void {
-    if (this.closedValue || this.kind !== 'video' || this.ssrcValue === undefined) return;
+    if (this.closedValue || this.kind !== 'video') return;
+    if (this.ssrcValue === undefined) {
+      this.keyFrameRequestPending = true; // SSRC latched from the first packet, then asked
+      return;
+    }
     const now = performance.now();
     if (now - this.lastKeyFrameRequestAt < KEYFRAME_REQUEST_INTERVAL_MS) return;
-    if (!this.internal.sendRtcp(buildPli(this.internal.rtcpSenderSsrc, this.ssrcValue))) return; // not connected yet: the next request goes
+    if (!this.internal.sendRtcp(buildPli(this.internal.rtcpSenderSsrc, this.ssrcValue))) {
+      this.keyFrameRequestPending = true; // not connected yet: retried on the next packet
+      return;
+    }
+    this.keyFrameRequestPending = false;
     this.lastKeyFrameRequestAt = now;
     this.counters.plisSent++;
   }
@@ -190,6 +199,7 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
     this.counters.bytesReceived += packet.length;
     this.meter.add(packet.length, now);
     if (this.nack) this.trackLoss(header.sequenceNumber, now);
+    if (this.keyFrameRequestPending) this.requestKeyFrame();
     if (this.pausedValue) return;
     for (const c of this.consumers) if (c.forward(packet, header, now)) this.counters.packetsForwarded++;
   }

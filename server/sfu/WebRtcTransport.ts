@@ -243,6 +243,13 @@ export class WebRtcTransport extends EnhancedEventEmitter<{
     // Closing from inside an engine callback is allowed but deferring keeps teardown out of it;
     // the tracks stay referenced until the peer connection is gone.
     setImmediate(() => {
+      for (const track of tracks) {
+        try {
+          track.close();
+        } catch {
+          // already closed by the engine
+        }
+      }
       try {
         pc.close();
       } catch (err) {
