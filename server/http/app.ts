@@ -19,6 +19,10 @@ export function createApp(): Express {
   });
   if (!existsSync(CLIENT_DIST)) log.warn({ dir: CLIENT_DIST }, 'web pages not built: run npm run build');
   app.use('/static', express.static(CLIENT_DIST, { index: false, maxAge: '1h' }));
+  // The home page: join a room, how to publish, live streams.
+  app.get('/', (_req, res) => {
+    res.sendFile(path.join(CLIENT_DIST, 'index.html'));
+  });
   return app;
 }
 
