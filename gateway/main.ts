@@ -37,7 +37,7 @@ function main(): void {
     logger.setBindings({ worker: config.workerId });
     reporter = new StreamReporter(channel, hub, config.statsIntervalMs);
     hub.observe(reporter);
-    const ctx = { config, hub, source, authorize };
+    const ctx = { config, hub, source, authorize, channel };
     for (const factory of [...INGEST_MODULES, ...EGRESS_MODULES]) {
       const m = await factory(ctx);
       if (m) modules.push(m);

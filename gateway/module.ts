@@ -1,5 +1,6 @@
 import type { WorkerConfig } from '../protocol/control/messages.js';
 import type { Authorize } from './authorize.js';
+import type { ControlChannel } from './channel/control-channel.js';
 import type { Hub } from './hub/hub.js';
 import type { StreamSource } from './relay/stream-finder.js';
 
@@ -10,6 +11,8 @@ export interface GatewayContext {
   /** Streams for viewers: this worker's hub, or relayed from the worker that carries them. */
   source: StreamSource;
   authorize: Authorize;
+  /** The control channel to the server (the bridge sends `bridgeOpen`, answers `ingestOpen`). */
+  channel: ControlChannel;
 }
 
 /** A started module: what it listens on (for the `ready` notification) and how to stop it. */

@@ -96,6 +96,17 @@ export const configSchema = z
       .object({ enabled: z.boolean().default(true), workers: z.number().int().min(1).max(16).default(1) })
       .strict()
       .default({ enabled: true, workers: 1 }),
+    /** The WebRTC bridge: RTMP/RTSP streams to WebRTC viewers, rooms/WHIP to HLS/FLV (gateway/bridge). */
+    bridge: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** H.264 with B-frames for WebRTC viewers: re-encode (baseline, same GOP) or pass through. */
+        bframes: z.enum(['transcode', 'passthrough']).default('transcode'),
+        /** Re-encode VP8 from rooms/WHIP to H.264 for HLS/FLV/RTMP readers. */
+        transcodeVp8: z.boolean().default(true),
+      })
+      .strict()
+      .default({ enabled: true, bframes: 'transcode', transcodeVp8: true }),
     redis: z.object({ url: z.string().nullable().default(null) }).strict().default({ url: null }),
   })
   .strict();

@@ -2,7 +2,10 @@ import {
   checkEnvelope,
   checkRequestResult,
   checkServerNotification,
+  checkServerRequest,
+  serverRequests,
   type AnyServerNotification,
+  type AnyServerRequest,
   type Envelope,
   type GatewayNotification,
   type GatewayNotificationMethod,
@@ -62,7 +65,8 @@ export class ControlChannel {
   readonly #timeoutMs: number;
   #nextId = 1;
   #closed = false;
-  #onNotification: (n: AnyServerNotification) => void = () => {};
+  readonly #notificationListeners: ((n: AnyServerNotification) => void)[] = [];
+  #onRequest: ((req: AnyServerRequest) => Promise<unknown>) | null = null;
   #onClose: () => void = () => {};
 
   constructor(transport: ChannelTransport, options: { timeoutMs?: number } = {}) {
@@ -80,9 +84,17 @@ export class ControlChannel {
     return this.#pending.size;
   }
 
-  /** Sets the handler of server notifications (`config`, `kickStream`). */
+  /** Adds a listener of server notifications (`config`, `kickStream`, `ingestClose`); each hears every one. */
   onNotification(listener: (n: AnyServerNotification) => void): void {
-    this.#onNotification = listener;
+    this.#notificationListeners.push(listener);
+  }
+
+  /**
+   * Sets the handler of server requests (`ingestOpen`): its result is the response; a throw
+   * becomes an error response (code from the error's `code` field, else 'failed').
+   */
+  onRequest(handler: (req: AnyServerRequest) => Promise<unknown>): void {
+    this.#onRequest = handler;
   }
 
   /** Called once when the channel closes (server gone). */
@@ -164,14 +176,44 @@ export class ControlChannel {
           log.warn({ reason: n.reason }, 'dropped bad control notification');
           return;
         }
-        this.#onNotification(n.value);
+        for (const listener of this.#notificationListeners) {
+          try {
+            listener(n.value);
+          } catch (err) {
+            log.error({ err, method: n.value.method }, 'notification listener threw');
+          }
+        }
         return;
       }
       case 'request':
-        // The server sends no requests yet: answer so a future server does not wait out a timeout.
-        this.#send({ kind: 'response', id: msg.id, error: { code: 'unsupported', message: `unknown request ${msg.method}` } });
+        this.#answer(msg.id, msg.method, msg.params);
         return;
     }
+  }
+
+  /** Runs a server request through the handler and sends exactly one response. */
+  #answer(id: number, method: string, params: unknown): void {
+    const req = checkServerRequest(method, params);
+    const handler = this.#onRequest;
+    if (!req.ok || !handler) {
+      const known = Object.prototype.hasOwnProperty.call(serverRequests, method);
+      const error = req.ok || !known ? { code: 'unsupported', message: `no handler for ${method}` } : { code: 'bad_request', message: req.reason.slice(0, 500) };
+      this.#send({ kind: 'response', id, error });
+      return;
+    }
+    handler(req.value).then(
+      (result) => this.#respond(id, result),
+      (err: unknown) => {
+        const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code.slice(0, 64) : 'failed';
+        this.#send({ kind: 'response', id, error: { code, message: (err instanceof Error ? err.message : String(err)).slice(0, 500) } });
+      },
+    );
+  }
+
+  /** Sends the response to a server request (dropped once closed). */
+  #respond(id: number, result: unknown): void {
+    if (this.#closed) return;
+    this.#send({ kind: 'response', id, result });
   }
 }
 

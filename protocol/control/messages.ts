@@ -6,10 +6,16 @@ import { z } from 'zod';
  * by both sides. Three envelopes: a request (with an id, answered by exactly one response), a
  * response, and a notification (fire and forget).
  *
- * gateway → server requests: `authorizePublish`, `authorizePlay`, `locateStream`.
+ * gateway → server requests: `authorizePublish`, `authorizePlay`, `locateStream`, `bridgeOpen`.
  * gateway → server notifications: `hello`, `ready`, `streamPublished`, `streamTracks`,
- *   `streamUnpublished`, `streamStats`.
- * server → gateway notifications: `config` (the answer to `hello`), `kickStream`.
+ *   `streamUnpublished`, `streamStats`, `bridgeClosed`, `bridgeStatus`.
+ * server → gateway requests: `ingestOpen`.
+ * server → gateway notifications: `config` (the answer to `hello`), `kickStream`, `ingestClose`.
+ *
+ * The bridge messages move media between the SFU and a worker as plain RTP on 127.0.0.1
+ * (RFC 3550, RTP and RTCP muxed on one port, RFC 5761): `bridgeOpen` makes a gateway stream
+ * WebRTC-watchable (gateway → SFU), `ingestOpen` makes an SFU producer a hub stream (SFU →
+ * gateway).
  */
 
 /** Longest stream path accepted anywhere (`live/<name>`, `room/<roomId>/<peerId>`). */
@@ -69,6 +75,43 @@ export const authorizeResultSchema = z.discriminatedUnion('allow', [
 ]);
 export type AuthorizeResult = z.infer<typeof authorizeResultSchema>;
 
+/** Most tracks one bridge or ingest carries: one video and one audio. */
+export const MAX_BRIDGE_TRACKS = 2;
+/** Longest fmtp line carried (an H.264 fmtp with sprop-parameter-sets is ~150 characters). */
+export const MAX_FMTP_LENGTH = 1024;
+
+const payloadTypeSchema = z.number().int().min(0).max(127);
+const ssrcSchema = z.number().int().min(0).max(0xffff_ffff);
+
+/** A track the gateway sends to the SFU (RTMP/RTSP stream → WebRTC viewers). */
+export const bridgeTrackSchema = z.discriminatedUnion('codec', [
+  z.object({ kind: z.literal('video'), codec: z.literal('h264'), clockRate: z.literal(90000), fmtp: z.string().max(MAX_FMTP_LENGTH) }),
+  z.object({ kind: z.literal('audio'), codec: z.literal('opus'), clockRate: z.literal(48000), channels: z.literal(2) }),
+  z.object({ kind: z.literal('audio'), codec: z.literal('pcma'), clockRate: z.literal(8000), channels: z.literal(1) }),
+  z.object({ kind: z.literal('audio'), codec: z.literal('pcmu'), clockRate: z.literal(8000), channels: z.literal(1) }),
+]);
+export type BridgeTrack = z.infer<typeof bridgeTrackSchema>;
+
+export const bridgeOpenParamsSchema = z.object({ path: streamPathSchema, tracks: z.array(bridgeTrackSchema).min(1).max(MAX_BRIDGE_TRACKS) });
+export type BridgeOpenParams = z.infer<typeof bridgeOpenParamsSchema>;
+
+/** Where the SFU's PlainRtpTransport listens, and the SSRC/PT of each track (same order as the params). */
+export const bridgeOpenResultSchema = z.object({
+  host: z.string().max(64),
+  port: z.number().int().min(1).max(65535),
+  tracks: z.array(z.object({ kind: z.enum(['video', 'audio']), payloadType: payloadTypeSchema, ssrc: ssrcSchema })).min(1).max(MAX_BRIDGE_TRACKS),
+});
+export type BridgeOpenResult = z.infer<typeof bridgeOpenResultSchema>;
+
+/** What the registry shows of a stream's WebRTC bridge (`GET /api/v1/streams` → `webrtc`). */
+export const webrtcStatusSchema = z.object({
+  bridged: z.boolean(),
+  /** The video is re-encoded for WebRTC viewers (B-frames found and `bridge.bframes: transcode`). */
+  videoTranscoded: z.boolean(),
+  reason: z.string().max(200).optional(),
+});
+export type WebrtcStatus = z.infer<typeof webrtcStatusSchema>;
+
 /** Requests a gateway sends, by method: params schema and result schema. */
 export const gatewayRequests = {
   authorizePublish: { params: authorizeParams, result: authorizeResultSchema },
@@ -78,6 +121,12 @@ export const gatewayRequests = {
    * HTTP-FLV URL on loopback), or null when the path is not live on another worker.
    */
   locateStream: { params: z.object({ path: streamPathSchema }), result: z.object({ url: z.string().max(1024).nullable() }) },
+  /**
+   * The SFU should carry this stream to WebRTC viewers: the server opens a PlainRtpTransport
+   * (comedia) with one producer per track and answers with its port and the SSRC/PT to send.
+   * A second `bridgeOpen` for a live path replaces the first.
+   */
+  bridgeOpen: { params: bridgeOpenParamsSchema, result: bridgeOpenResultSchema },
 } as const;
 export type GatewayRequestMethod = keyof typeof gatewayRequests;
 export type RequestParams<M extends GatewayRequestMethod> = z.infer<(typeof gatewayRequests)[M]['params']>;
@@ -126,9 +175,24 @@ export const gatewayNotifications = {
       )
       .max(MAX_STATS_STREAMS),
   }),
+  /** The gateway stopped sending a bridged stream (unpublish, error): the server closes its Router. */
+  bridgeClosed: z.object({ path: streamPathSchema, reason: z.string().max(200) }),
+  /** The bridge state of a stream changed (opened, video transcoded or passed through, failed). */
+  bridgeStatus: z.object({ path: streamPathSchema, webrtc: webrtcStatusSchema }),
 } as const;
 export type GatewayNotificationMethod = keyof typeof gatewayNotifications;
 export type GatewayNotification<M extends GatewayNotificationMethod> = z.infer<(typeof gatewayNotifications)[M]>;
+
+/** The `bridge` section of the config, as a worker gets it. */
+export const bridgeConfigSchema = z.object({
+  /** Bridge RTMP/RTSP streams to the SFU (WebRTC viewers). */
+  enabled: z.boolean().default(true),
+  /** H.264 with B-frames: re-encode for WebRTC viewers (baseline, same GOP), or pass through. */
+  bframes: z.enum(['transcode', 'passthrough']).default('transcode'),
+  /** VP8 from rooms/WHIP is re-encoded to H.264 for HLS/FLV/RTMP readers. */
+  transcodeVp8: z.boolean().default(true),
+});
+export type BridgeConfig = z.infer<typeof bridgeConfigSchema>;
 
 const listenerSchema = z.object({ enabled: z.boolean(), host: z.string(), port: z.number().int().min(1).max(65535) });
 
@@ -144,14 +208,51 @@ export const workerConfigSchema = z.object({
   statsIntervalMs: z.number().int().min(100).max(60_000),
   /** Secret other workers present to this worker's relay listener (random per server start). */
   relayToken: z.string().min(16).max(128),
+  /** The SFU bridge (gateway/bridge); absent: the defaults of `bridgeConfigSchema`. */
+  bridge: bridgeConfigSchema.optional(),
 });
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+
+
+/** A track the SFU sends to the gateway (room participant or WHIP publisher → hub stream). */
+export const ingestTrackSchema = z.object({
+  kind: z.enum(['video', 'audio']),
+  codec: z.enum(['h264', 'vp8', 'opus']),
+  payloadType: payloadTypeSchema,
+  clockRate: z.number().int().min(1000).max(200_000),
+  channels: z.number().int().min(1).max(8).optional(),
+  ssrc: ssrcSchema,
+  fmtp: z.string().max(MAX_FMTP_LENGTH).optional(),
+});
+export type IngestTrack = z.infer<typeof ingestTrackSchema>;
+
+export const ingestOpenParamsSchema = z.object({
+  path: streamPathSchema,
+  origin: z.enum(['room', 'whip']),
+  tracks: z.array(ingestTrackSchema).min(1).max(MAX_BRIDGE_TRACKS),
+});
+export type IngestOpenParams = z.infer<typeof ingestOpenParamsSchema>;
+
+/** Requests the server sends to a worker, by method. */
+export const serverRequests = {
+  /**
+   * Publish an SFU producer set in the worker's hub: the worker binds a UDP port on 127.0.0.1
+   * (RTP and RTCP muxed) and answers with it; the server's PlainRtpTransport sends there.
+   */
+  ingestOpen: { params: ingestOpenParamsSchema, result: z.object({ port: z.number().int().min(1).max(65535) }) },
+} as const;
+export type ServerRequestMethod = keyof typeof serverRequests;
+export type ServerRequestParams<M extends ServerRequestMethod> = z.infer<(typeof serverRequests)[M]['params']>;
+export type ServerRequestResult<M extends ServerRequestMethod> = z.infer<(typeof serverRequests)[M]['result']>;
+export type AnyServerRequest = { [M in ServerRequestMethod]: { method: M; params: ServerRequestParams<M> } }[ServerRequestMethod];
 
 /** Notifications the server sends. */
 export const serverNotifications = {
   config: workerConfigSchema,
   /** Close the publisher of a stream (takeover on another worker, API kick). */
   kickStream: z.object({ path: streamPathSchema, reason: z.string().max(200) }),
+  /** Stop an ingest opened with `ingestOpen`: the worker unpublishes the stream and frees the port. */
+  ingestClose: z.object({ path: streamPathSchema, reason: z.string().max(200) }),
 } as const;
 export type ServerNotificationMethod = keyof typeof serverNotifications;
 export type ServerNotification<M extends ServerNotificationMethod> = z.infer<(typeof serverNotifications)[M]>;
@@ -209,4 +310,16 @@ export function checkGatewayRequest(method: string, params: unknown): Checked<An
 export function checkRequestResult<M extends GatewayRequestMethod>(method: M, result: unknown): Checked<RequestResult<M>> {
   const r = gatewayRequests[method].result.safeParse(result);
   return r.success ? { ok: true, value: r.data as RequestResult<M> } : { ok: false, reason: `${method} result: ${r.error.issues[0]?.message ?? 'invalid'}` };
+}
+
+export function checkServerRequest(method: string, params: unknown): Checked<AnyServerRequest> {
+  if (!hasKey(serverRequests, method)) return { ok: false, reason: `unknown request ${method}` };
+  const r = serverRequests[method].params.safeParse(params);
+  if (!r.success) return { ok: false, reason: `${method}: ${r.error.issues[0]?.message ?? 'invalid'}` };
+  return { ok: true, value: { method, params: r.data } as AnyServerRequest };
+}
+
+export function checkServerRequestResult<M extends ServerRequestMethod>(method: M, result: unknown): Checked<ServerRequestResult<M>> {
+  const r = serverRequests[method].result.safeParse(result);
+  return r.success ? { ok: true, value: r.data as ServerRequestResult<M> } : { ok: false, reason: `${method} result: ${r.error.issues[0]?.message ?? 'invalid'}` };
 }

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import type { WorkerConfig } from '../../protocol/control/messages.js';
+import { bridgeConfigSchema, type IngestOpenParams, type WorkerConfig } from '../../protocol/control/messages.js';
 import type { Config } from '../config.js';
 import { logger } from '../lib/logger.js';
 import { requireAdmin, streamsRouter } from '../http/routes/streams.js';
 import type { ServerContext, Subsystem } from '../server.js';
 import { Authorizer } from './authorizer.js';
+import type { BridgeHandler } from './bridge-hooks.js';
+import { WorkerRequestError } from './worker.js';
 import { StreamRegistry } from './registry.js';
 import { GatewaySupervisor } from './supervisor.js';
 
@@ -14,10 +16,27 @@ const log = logger.child({ mod: 'gateway' });
 /** How often workers report per-stream bitrate, readers and drops. */
 export const STATS_INTERVAL_MS = 2_000;
 
-/** The gateway subsystem: what other subsystems may use (the registry, kicks). */
+/** The gateway subsystem: what other subsystems may use (the registry, kicks, the WebRTC bridge). */
 export interface GatewaySubsystem extends Subsystem {
   registry: StreamRegistry;
   supervisor: GatewaySupervisor | null;
+  /**
+   * Sets who answers the workers' `bridgeOpen` and hears `bridgeClosed` (also called for each
+   * bridged path of a worker that died). Without one, `bridgeOpen` fails and workers retry later.
+   */
+  setBridgeHandler(handler: BridgeHandler | null): void;
+  /** Asks a worker to publish SFU producers as a hub stream; resolves with its RTP port on 127.0.0.1. */
+  requestIngest(params: IngestOpenParams): Promise<{ port: number }>;
+  /** Ends an ingest opened with `requestIngest`. */
+  closeIngest(path: string, reason: string): void;
+}
+
+/** The gateway subsystem mounted on each HTTP server, for code that holds only the EstuaryServer (tests). */
+const mounted = new WeakMap<object, GatewaySubsystem>();
+
+/** The gateway subsystem `mountGateway` mounted on this HTTP server (`EstuaryServer.httpServer`). */
+export function gatewayOf(httpServer: object): GatewaySubsystem | undefined {
+  return mounted.get(httpServer);
 }
 
 /** The config a worker runs with, from the server config. */
@@ -31,6 +50,7 @@ export function workerConfig(config: Config, workerId: number, relayToken: strin
     flv: config.flv,
     hls: { ...config.hls },
     statsIntervalMs: STATS_INTERVAL_MS,
+    bridge: bridgeConfigSchema.parse(config.bridge),
   };
 }
 
@@ -46,7 +66,17 @@ export async function mountGateway(ctx: ServerContext): Promise<GatewaySubsystem
   app.use('/api/v1/streams', streamsRouter({ registry, secret: config.auth.secret, kick }));
   if (!config.gateway.enabled) {
     log.info('gateway disabled: no RTMP/FLV listeners');
-    return { name: 'gateway', registry, supervisor: null, close: () => {} };
+    const off: GatewaySubsystem = {
+      name: 'gateway',
+      registry,
+      supervisor: null,
+      close: () => {},
+      setBridgeHandler: () => {},
+      requestIngest: () => Promise.reject(new WorkerRequestError('closed', 'gateway disabled')),
+      closeIngest: () => {},
+    };
+    mounted.set(ctx.httpServer, off);
+    return off;
   }
 
   // Workers share the RTMP/FLV ports (cluster, the kernel spreads connections); a viewer that
@@ -72,5 +102,15 @@ export async function mountGateway(ctx: ServerContext): Promise<GatewaySubsystem
     await sup.close();
     throw err;
   }
-  return { name: 'gateway', registry, supervisor: sup, close: () => sup.close() };
+  const subsystem: GatewaySubsystem = {
+    name: 'gateway',
+    registry,
+    supervisor: sup,
+    close: () => sup.close(),
+    setBridgeHandler: (handler) => sup.bridge.setHandler(handler),
+    requestIngest: (params) => sup.requestIngest(params),
+    closeIngest: (path, reason) => sup.closeIngest(path, reason),
+  };
+  mounted.set(ctx.httpServer, subsystem);
+  return subsystem;
 }

@@ -1,4 +1,4 @@
-import type { GatewayNotification, ReaderCounts, StreamOrigin, TrackSummary } from '../../protocol/control/messages.js';
+import type { GatewayNotification, ReaderCounts, StreamOrigin, TrackSummary, WebrtcStatus } from '../../protocol/control/messages.js';
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
 import { logger } from '../lib/logger.js';
 
@@ -19,6 +19,8 @@ export interface StreamEntry {
   readers: ReaderCounts;
   /** Frames dropped by slow readers since the stream started. */
   drops: number;
+  /** The stream's WebRTC bridge (gateway → SFU), from the worker's `bridgeStatus`; not bridged until then. */
+  webrtc: WebrtcStatus;
 }
 
 export type RegistryEvents = {
@@ -51,7 +53,7 @@ export class StreamRegistry extends EnhancedEventEmitter<RegistryEvents> {
   add(worker: number, n: GatewayNotification<'streamPublished'>): StreamEntry {
     const previous = this.#streams.get(n.path);
     if (previous) this.#remove(previous, 'taken over');
-    const entry: StreamEntry = { ...n, worker, bitrate: 0, readers: {}, drops: 0 };
+    const entry: StreamEntry = { ...n, worker, bitrate: 0, readers: {}, drops: 0, webrtc: { bridged: false, videoTranscoded: false } };
     this.#streams.set(n.path, entry);
     this.safeEmit('published', entry);
     return entry;
@@ -72,6 +74,14 @@ export class StreamRegistry extends EnhancedEventEmitter<RegistryEvents> {
       entry.readers = s.readers;
       entry.drops = s.drops;
     }
+  }
+
+  /** The worker's bridge of a stream changed state (`bridgeStatus`, `bridgeClosed`). */
+  setWebrtc(worker: number, path: string, webrtc: WebrtcStatus): void {
+    const entry = this.#owned(worker, path);
+    if (!entry) return;
+    entry.webrtc = webrtc;
+    this.safeEmit('updated', entry);
   }
 
   remove(worker: number, path: string, reason: string): void {

@@ -1,8 +1,9 @@
-import type { AnyGatewayNotification, AnyGatewayRequest, WorkerConfig } from '../../protocol/control/messages.js';
+import type { AnyGatewayNotification, AnyGatewayRequest, IngestOpenParams, WorkerConfig } from '../../protocol/control/messages.js';
 import { logger } from '../lib/logger.js';
 import type { Authorizer } from './authorizer.js';
+import { BridgeHooks } from './bridge-hooks.js';
 import type { StreamRegistry } from './registry.js';
-import { GatewayWorker } from './worker.js';
+import { GatewayWorker, WorkerRequestError } from './worker.js';
 
 const log = logger.child({ mod: 'gateway-supervisor' });
 
@@ -14,6 +15,9 @@ export const RESTART_BACKOFF_MAX_MS = 30_000;
 export const STABLE_UPTIME_MS = 60_000;
 /** How long the server waits for the workers to listen at start (tsx compiles on the fly: ~1–3 s). */
 export const WORKER_START_TIMEOUT_MS = 20_000;
+
+/** How long `requestIngest` waits for a worker to be ready (one restarting after a crash). */
+export const INGEST_WAIT_READY_MS = 10_000;
 
 /** Figures about one worker slot, for the stats API. */
 export interface WorkerSlotStats {
@@ -55,12 +59,15 @@ export class GatewaySupervisor {
   /** Set while start() waits: a worker that dies before its first `ready` fails the start. */
   #onStartFailure: ((slot: number, code: number | null) => void) | null = null;
   #closed = false;
+  /** The WebRTC bridge: `bridgeOpen` / `bridgeClosed` to the handler, ingests by worker. */
+  readonly bridge: BridgeHooks;
 
   constructor(options: { workers: number; makeConfig: (workerId: number) => WorkerConfig; registry: StreamRegistry; authorizer: Authorizer; relayToken: string }) {
     this.#makeConfig = options.makeConfig;
     this.#relayToken = options.relayToken;
     this.#registry = options.registry;
     this.#authorizer = options.authorizer;
+    this.bridge = new BridgeHooks(options.registry);
     for (let id = 0; id < options.workers; id++) {
       this.#slots.push({ id, worker: null, startedAt: 0, crashes: 0, restarts: 0, consecutiveCrashes: 0, restartTimer: null, ports: { rtmpPort: null, flvPort: null, relayPort: null } });
     }
@@ -122,6 +129,49 @@ export class GatewaySupervisor {
     return true;
   }
 
+  /**
+   * Asks a worker (the ready one with the fewest ingests, worker 0 first) to publish an SFU
+   * producer set as a hub stream; resolves with its UDP port on 127.0.0.1.
+   */
+  async requestIngest(params: IngestOpenParams): Promise<{ port: number }> {
+    if (this.#closed) throw new WorkerRequestError('closed', 'gateway stopping');
+    let worker = this.#pickIngestWorker();
+    if (!worker) {
+      await this.whenReady(INGEST_WAIT_READY_MS).catch(() => {});
+      worker = this.#pickIngestWorker();
+    }
+    if (!worker) throw new WorkerRequestError('closed', 'no gateway worker is ready');
+    // A second ingest of a live path replaces the first, here or on another worker.
+    const previous = this.bridge.ingestEnded(params.path);
+    if (previous !== undefined && previous !== worker.id) {
+      this.#slots[previous]?.worker?.notify('ingestClose', { path: params.path, reason: 'ingest moved to another worker' });
+    }
+    const result = await worker.request('ingestOpen', params);
+    this.bridge.ingestOpened(worker.id, params.path);
+    return result;
+  }
+
+  /** Ends an ingest: its worker unpublishes the stream and frees the port. */
+  closeIngest(path: string, reason: string): void {
+    const owner = this.bridge.ingestEnded(path);
+    if (owner !== undefined) this.#slots[owner]?.worker?.notify('ingestClose', { path, reason: reason.slice(0, 200) });
+  }
+
+  #pickIngestWorker(): GatewayWorker | undefined {
+    let best: GatewayWorker | undefined;
+    let bestCount = Infinity;
+    for (const slot of this.#slots) {
+      const w = slot.worker;
+      if (!w?.ready) continue;
+      const n = this.bridge.ingestCount(slot.id);
+      if (n < bestCount) {
+        best = w;
+        bestCount = n;
+      }
+    }
+    return best;
+  }
+
   /** Stops every worker (SIGTERM, then SIGKILL) and cancels pending restarts. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -153,6 +203,7 @@ export class GatewaySupervisor {
 
   #onExit(slot: Slot, worker: GatewayWorker, code: number | null, signal: NodeJS.Signals | null): void {
     if (slot.worker !== worker) return;
+    this.bridge.workerGone(slot.id, 'gateway worker exited');
     const dropped = this.#registry.removeWorker(slot.id, 'gateway worker exited');
     slot.ports = { rtmpPort: null, flvPort: null, relayPort: null };
     if (this.#closed) return;
@@ -188,6 +239,8 @@ export class GatewaySupervisor {
         return this.#authorizer.authorizePlay(req.params);
       case 'locateStream':
         return { url: this.#relayUrl(worker.id, req.params.path) };
+      case 'bridgeOpen':
+        return this.bridge.open(worker.id, req.params);
     }
   }
 
@@ -220,6 +273,13 @@ export class GatewaySupervisor {
         return;
       case 'streamStats':
         this.#registry.applyStats(worker.id, n.params);
+        return;
+      case 'bridgeClosed':
+        this.bridge.closed(worker.id, n.params.path, n.params.reason);
+        this.#registry.setWebrtc(worker.id, n.params.path, { bridged: false, videoTranscoded: false, reason: n.params.reason });
+        return;
+      case 'bridgeStatus':
+        this.#registry.setWebrtc(worker.id, n.params.path, n.params.webrtc);
         return;
     }
   }

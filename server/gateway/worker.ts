@@ -5,11 +5,15 @@ import {
   checkEnvelope,
   checkGatewayNotification,
   checkGatewayRequest,
+  checkServerRequestResult,
   type AnyGatewayNotification,
   type AnyGatewayRequest,
   type Envelope,
   type ServerNotification,
   type ServerNotificationMethod,
+  type ServerRequestMethod,
+  type ServerRequestParams,
+  type ServerRequestResult,
   type WorkerConfig,
 } from '../../protocol/control/messages.js';
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
@@ -28,6 +32,29 @@ function tsxLoader(): string {
   } catch {
     return 'tsx';
   }
+}
+
+/** How long a server → worker request (`ingestOpen`: bind a UDP port) waits for its answer. */
+export const WORKER_REQUEST_TIMEOUT_MS = 5_000;
+/** Most server → worker requests in flight per worker; beyond this a request fails at once. */
+export const MAX_WORKER_PENDING_REQUESTS = 256;
+
+/** A server → worker request that failed: timed out, worker gone, or the worker's handler threw. */
+export class WorkerRequestError extends Error {
+  override name = 'WorkerRequestError';
+  constructor(
+    readonly code: 'timeout' | 'closed' | 'overloaded' | 'bad-response' | 'remote',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface PendingRequest {
+  method: ServerRequestMethod;
+  resolve(result: unknown): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
 }
 
 /** What a worker's messages are handed to. */
@@ -56,6 +83,8 @@ export class GatewayWorker extends EnhancedEventEmitter<WorkerEvents> {
   #child: ChildProcess | null = null;
   #exited = false;
   #ready = false;
+  readonly #pending = new Map<number, PendingRequest>();
+  #nextRequestId = 1;
 
   constructor(id: number, config: WorkerConfig, handlers: WorkerHandlers) {
     super();
@@ -95,6 +124,7 @@ export class GatewayWorker extends EnhancedEventEmitter<WorkerEvents> {
     child.on('exit', (code, signal) => {
       this.#exited = true;
       this.#ready = false;
+      this.#rejectPending();
       this.safeEmit('exit', code, signal);
     });
     this.#log.info({ pid: child.pid }, 'worker started');
@@ -103,6 +133,29 @@ export class GatewayWorker extends EnhancedEventEmitter<WorkerEvents> {
   /** Sends a notification; dropped when the child is gone. */
   notify<M extends ServerNotificationMethod>(method: M, params: ServerNotification<M>): void {
     this.#send({ kind: 'notify', method, params });
+  }
+
+  /** Sends a request to the worker and resolves with its validated result. */
+  request<M extends ServerRequestMethod>(method: M, params: ServerRequestParams<M>, timeoutMs = WORKER_REQUEST_TIMEOUT_MS): Promise<ServerRequestResult<M>> {
+    if (!this.#child?.connected || this.#exited) return Promise.reject(new WorkerRequestError('closed', `worker ${this.id} is not running`));
+    if (this.#pending.size >= MAX_WORKER_PENDING_REQUESTS) return Promise.reject(new WorkerRequestError('overloaded', 'too many pending requests'));
+    const id = this.#nextRequestId++;
+    return new Promise<ServerRequestResult<M>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new WorkerRequestError('timeout', `${method} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(id, { method, resolve: resolve as (r: unknown) => void, reject, timer });
+      this.#send({ kind: 'request', id, method, params });
+    });
+  }
+
+  #rejectPending(): void {
+    for (const [id, p] of this.#pending) {
+      clearTimeout(p.timer);
+      this.#pending.delete(id);
+      p.reject(new WorkerRequestError('closed', `worker ${this.id} exited before ${p.method} was answered`));
+    }
   }
 
   /** Stops the child: SIGTERM, then SIGKILL after WORKER_STOP_TIMEOUT_MS. Idempotent. */
@@ -167,9 +220,23 @@ export class GatewayWorker extends EnhancedEventEmitter<WorkerEvents> {
         );
         return;
       }
-      case 'response':
-        this.#log.warn({ id: msg.id }, 'dropped response: the server sends no requests');
+      case 'response': {
+        const p = this.#pending.get(msg.id);
+        if (!p) {
+          this.#log.warn({ id: msg.id }, 'dropped response to unknown request');
+          return;
+        }
+        this.#pending.delete(msg.id);
+        clearTimeout(p.timer);
+        if (msg.error) {
+          p.reject(new WorkerRequestError('remote', `${msg.error.code}: ${msg.error.message}`));
+          return;
+        }
+        const result = checkServerRequestResult(p.method, msg.result);
+        if (result.ok) p.resolve(result.value);
+        else p.reject(new WorkerRequestError('bad-response', result.reason));
         return;
+      }
     }
   }
 }

@@ -46,6 +46,7 @@ function toJson(e: StreamEntry): Record<string, unknown> {
     startedAt: new Date(e.startedAt).toISOString(),
     remoteAddress: e.remoteAddress,
     worker: e.worker,
+    webrtc: e.webrtc,
   };
 }
 
