@@ -1,6 +1,8 @@
 /**
  * Mints a room or admin token for operators:
- *   npx tsx scripts/token.ts --room x --permissions publish,subscribe [--admin] [--name Ann] [--ttl 3600]
+ *   npx tsx scripts/token.ts --room x --permissions publish,subscribe [--name Ann] [--ttl 3600]
+ *   npx tsx scripts/token.ts --admin                  (REST API token)
+ *   npx tsx scripts/token.ts --stream live/demo       (publish key: rtmp://host/live/demo?key=…)
  * The secret comes from the configuration (`auth.secret`, or ESTUARY_AUTH_SECRET). The token
  * goes to stdout and nothing else does, so it can be captured with $(...).
  */
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     permissions: { type: 'string' },
     admin: { type: 'boolean', default: false },
     name: { type: 'string' },
+    stream: { type: 'string' },
     ttl: { type: 'string', default: String(DEFAULT_TOKEN_TTL_S) },
   },
   strict: true,
@@ -35,7 +38,7 @@ const { values } = parseArgs({
 
 const secret = loadConfig().auth.secret;
 if (!secret) fail('no secret: set auth.secret in the config or ESTUARY_AUTH_SECRET');
-if (!values.room && !values.admin) fail('--room is required (or --admin for an API token)');
+if (!values.room && !values.admin && !values.stream) fail('--room is required (or --admin for an API token, --stream for a publish key)');
 const ttlSeconds = Number(values.ttl);
 if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) fail('--ttl must be a positive whole number of seconds');
 
@@ -44,6 +47,7 @@ const token = await mintToken(secret, {
   permissions: parsePermissions(values.permissions),
   admin: values.admin,
   name: values.name,
+  stream: values.stream,
   ttlSeconds,
 });
 process.stdout.write(token + '\n');

@@ -65,6 +65,8 @@ export interface MintOptions {
   permissions?: Permission[];
   admin?: boolean;
   name?: string;
+  /** A publish key for a stream path or prefix (`live/demo`, `live/*`): RTMP `?key=`, WHIP Bearer. */
+  stream?: string;
   ttlSeconds?: number;
 }
 
@@ -75,6 +77,7 @@ export async function mintToken(secret: string, options: MintOptions): Promise<s
   if (options.permissions !== undefined) claims.permissions = options.permissions;
   if (options.admin) claims.admin = true;
   if (options.name !== undefined) claims.name = options.name;
+  if (options.stream !== undefined) Object.assign(claims, { stream: options.stream, publish: true });
   return new SignJWT(claims)
     .setProtectedHeader({ alg: ALGORITHM })
     .setIssuedAt()
