@@ -1,6 +1,8 @@
 /**
- * Growable big-endian byte writer for boxes (ISO 14496-12) and PSI tables (ISO 13818-1).
- * Sizes not known in advance are written as placeholders and patched with `setU32At`.
+ * Growable big-endian byte writer for every wire format Estuary writes: boxes (ISO 14496-12),
+ * PSI tables (ISO 13818-1), RTMP messages, AMF and FLV tags. Sizes not known in advance are
+ * written as placeholders and patched with `setU32At`. A value out of range for its field is a
+ * programming error (RangeError), never truncated silently.
  */
 
 const INITIAL_CAPACITY = 256;
@@ -81,6 +83,27 @@ export class ByteWriter {
     return this;
   }
 
+  /** Signed 24-bit, two's complement (FLV SI24 composition time). */
+  i24(value: number): this {
+    if (!Number.isInteger(value) || value < -0x800000 || value > 0x7fffff) throw new RangeError(`ByteWriter: ${value} does not fit in i24`);
+    return this.u24(value < 0 ? value + 0x1000000 : value);
+  }
+
+  /** Little-endian u32 (the RTMP message header's stream id, RTMP spec §6.1.1). */
+  u32le(value: number): this {
+    ByteWriter.check(value, 32);
+    const at = this.reserve(4);
+    this.view.setUint32(at, value, true);
+    return this;
+  }
+
+  /** IEEE 754 double (AMF0 number, AMF0 spec §2.2). */
+  f64(value: number): this {
+    const at = this.reserve(8);
+    this.view.setFloat64(at, value);
+    return this;
+  }
+
   i32(value: number): this {
     if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) throw new RangeError(`ByteWriter: ${value} does not fit in i32`);
     const at = this.reserve(4);
@@ -134,4 +157,17 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.buf.slice(0, this.len);
   }
+}
+
+/** Concatenates byte slices into one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
  * (0 = AudioSpecificConfig, 1 = raw frame). The same bytes are an RTMP audio message.
  */
 import { ByteReader } from '../bytes/byte-reader.js';
-import { ByteWriter } from '../bytes/byte-writer.js';
+import { ByteWriter } from '../bits/byte-writer.js';
 import { ParseError } from '../errors.js';
 
 /** SoundFormat values (E.4.2.1) we map to codecs. */

@@ -4,7 +4,7 @@
  * message is an FLV tag body: the same shape `FlvTag` carries both.
  */
 import { ByteReader } from '../bytes/byte-reader.js';
-import { ByteWriter } from '../bytes/byte-writer.js';
+import { ByteWriter } from '../bits/byte-writer.js';
 import { ParseError } from '../errors.js';
 
 /** TagType values (E.4.1); they equal the RTMP message type ids for audio, video and AMF0 data. */

@@ -9,7 +9,7 @@
  * (CodedFramesX means "CodedFrames with CompositionTime 0" and omits it).
  */
 import { ByteReader } from '../bytes/byte-reader.js';
-import { ByteWriter } from '../bytes/byte-writer.js';
+import { ByteWriter } from '../bits/byte-writer.js';
 import { ParseError } from '../errors.js';
 
 /** FrameType (E.4.3.1; same values in the enhanced 3-bit field). */

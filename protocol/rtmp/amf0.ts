@@ -5,7 +5,7 @@
  * slice it is given; the input is not modified.
  */
 import { ByteReader } from '../bytes/byte-reader.js';
-import { ByteWriter } from '../bytes/byte-writer.js';
+import { ByteWriter } from '../bits/byte-writer.js';
 import { ParseError } from '../errors.js';
 import { decodeAmf3Value } from './amf3.js';
 import {

@@ -1,4 +1,4 @@
-import { concatBytes } from '../bytes/byte-writer.js';
+import { concatBytes } from '../bits/byte-writer.js';
 import { ParseError } from '../errors.js';
 import {
   DEFAULT_CHUNK_SIZE,

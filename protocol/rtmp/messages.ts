@@ -4,7 +4,7 @@
  * takes, and builders/parsers for the protocol control and user control messages.
  */
 import { ByteReader } from '../bytes/byte-reader.js';
-import { ByteWriter } from '../bytes/byte-writer.js';
+import { ByteWriter } from '../bits/byte-writer.js';
 import { ParseError } from '../errors.js';
 
 /** Message type ids (§5.4 and §7.1). */
