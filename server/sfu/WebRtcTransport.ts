@@ -21,7 +21,9 @@ import {
   negotiateOffer,
   rewriteOfferForEngine,
   type ConsumerMediaParameters,
+  type RtpCodec,
 } from './ortc.js';
+import { buildSendAnswer, negotiateConsumeOffer, toNegotiated, type SendParameters } from './ortc-consume.js';
 import { Producer } from './Producer.js';
 
 const log = logger.child({ mod: 'sfu-transport' });
@@ -135,24 +137,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<{
       this.assertOpen();
       if (!track) throw new InvalidStateError(`the engine created no track for mid ${mid}`);
       const sdpAnswer = buildAnswer(offer, negotiated, this.localParameters());
-      const producer = new Producer({
-        kind,
-        mid,
-        codec: target.codec,
-        ssrc: target.ssrc,
-        paused: options.paused ?? false,
-        appData: options.appData ?? {},
-        rtcpSenderSsrc: this.rtcpSenderSsrc,
-        sendRtcp: (packet) => sendOnTrack(track, packet),
-      });
-      this.producers.set(producer.id, producer);
-      this.producersByMid.set(mid, producer);
-      producer.once('@close', () => {
-        this.producers.delete(producer.id);
-        if (this.producersByMid.get(mid) === producer) this.producersByMid.delete(mid);
-      });
-      this.safeEmit('@newproducer', producer);
-      log.debug({ transportId: this.id, producerId: producer.id, mid, codec: producer.codec.mimeType, ssrc: target.ssrc }, 'producer created');
+      const producer = this.addProducer(kind, mid, target.codec, target.ssrc, track, options.paused ?? false, options.appData ?? {});
       return { producer, sdpAnswer };
     } finally {
       this.negotiating = false;
@@ -178,23 +163,8 @@ export class WebRtcTransport extends EnhancedEventEmitter<{
     try {
       const track = this.applyEngine(() => this.pc.addTrack(mediaDescription(params)));
       this.tracks.set(mid, track);
-      consumer = new Consumer({
-        producer,
-        codec,
-        ssrc: params.ssrc,
-        cname: params.cname,
-        mid,
-        paused: options.paused ?? true,
-        appData: options.appData ?? {},
-        send: (packet) => sendOnTrack(track, packet),
-      });
+      consumer = this.addConsumer(producer, params, track, options.paused ?? true, options.appData ?? {});
       const c = consumer;
-      track.onMessage((msg) => c.receive(msg));
-      this.consumers.set(c.id, c);
-      c.once('@close', () => {
-        this.consumers.delete(c.id);
-        this.internal.releaseSsrc(c.ssrc);
-      });
       this.applyEngine(() => this.pc.setLocalDescription('offer'));
       await waitForGathering(this.pc, () => this.closedValue);
       this.assertOpen();
@@ -205,6 +175,87 @@ export class WebRtcTransport extends EnhancedEventEmitter<{
       this.negotiating = false;
       throw err;
     }
+  }
+
+  /**
+   * Send transports, one-shot (WHIP, RFC 9725 §4.2): applies the client's whole offer at once
+   * and creates a producer for every accepted m-line (audio and video). Malformed SDP →
+   * TypeError; no accepted m-line → UnsupportedError.
+   */
+  async produceOffer(options: { sdpOffer: string; appData?: Record<string, unknown> }): Promise<{ producers: Producer[]; sdpAnswer: string }> {
+    this.assertUsable('send');
+    if (this.producers.size > 0) throw new InvalidStateError('produceOffer() is for a fresh send transport');
+    const offer = parseDescription(options.sdpOffer);
+    const negotiated = negotiateOffer(offer);
+    const accepted = negotiated.filter((n): n is Extract<typeof n, { accepted: true }> => n.accepted);
+    if (accepted.length === 0) throw new UnsupportedError(`no usable m-line: ${negotiated.map((n) => (n.accepted ? '' : n.reason)).join('; ')}`);
+    this.negotiating = true;
+    try {
+      this.applyEngine(() => {
+        this.pc.setRemoteDescription(rewriteOfferForEngine(offer, negotiated), 'offer');
+        this.pc.setLocalDescription('answer');
+      });
+      await waitForGathering(this.pc, () => this.closedValue);
+      const tracks = await Promise.all(accepted.map((n) => this.waitForTrack(n.mid)));
+      this.assertOpen();
+      const missing = accepted.filter((_n, i) => !tracks[i]);
+      if (missing.length > 0) throw new InvalidStateError(`the engine created no track for mid ${missing.map((n) => n.mid).join(', ')}`);
+      const sdpAnswer = buildAnswer(offer, negotiated, this.localParameters());
+      const producers = accepted.map((n, i) => this.addProducer(n.kind, n.mid, n.codec, n.ssrc, tracks[i] as Track, false, options.appData ?? {}));
+      return { producers, sdpAnswer };
+    } finally {
+      this.negotiating = false;
+    }
+  }
+
+  /**
+   * Recv transports, one-shot (WHEP, draft-ietf-wish-whep §4.2): answers a viewer's offer with
+   * one sendonly track per offered m-line that a producer can fill (the viewer's payload type,
+   * our SSRC), m-lines nobody fills rejected with port 0. Consumers start paused: resume them
+   * once the transport is connected. Malformed SDP → TypeError; nothing matched → UnsupportedError.
+   */
+  async consumeOffer(options: { sdpOffer: string; producers: readonly Producer[]; streamId?: string; appData?: Record<string, unknown> }): Promise<{ consumers: Consumer[]; sdpAnswer: string }> {
+    this.assertUsable('recv');
+    if (this.nextMid > 0) throw new InvalidStateError('consumeOffer() is for a fresh recv transport');
+    const offer = parseDescription(options.sdpOffer);
+    const live = options.producers.filter((p) => !p.closed);
+    const matches = negotiateConsumeOffer(offer, live);
+    const accepted = matches.filter((m): m is Extract<typeof m, { accepted: true }> => m.accepted);
+    if (accepted.length === 0) throw new UnsupportedError(`nothing to send: ${matches.map((m) => (m.accepted ? '' : m.reason)).join('; ')}`);
+    const streamId = options.streamId !== undefined && /^[\w.:-]{1,64}$/.test(options.streamId) ? options.streamId : this.id;
+    this.negotiating = true;
+    this.nextMid = offer.media.length;
+    const consumers: Consumer[] = [];
+    try {
+      const sends: SendParameters[] = [];
+      for (const m of accepted) {
+        const producer = live.find((p) => p.id === m.sourceId) as Producer;
+        const params: ConsumerMediaParameters = { mid: m.mid, kind: m.kind, codec: m.codec, ssrc: this.internal.allocateSsrc(), cname: `estuary-${streamId}`, streamId, trackId: producer.id };
+        const track = this.applyEngine(() => this.pc.addTrack(mediaDescription(params)));
+        this.tracks.set(m.mid, track);
+        const consumer = this.addConsumer(producer, params, track, true, options.appData ?? {});
+        consumers.push(consumer);
+        sends.push(params);
+      }
+      this.applyEngine(() => {
+        this.pc.setRemoteDescription(rewriteOfferForEngine(offer, toNegotiated(matches)), 'offer');
+        this.pc.setLocalDescription('answer');
+      });
+      await waitForGathering(this.pc, () => this.closedValue);
+      this.assertOpen();
+      return { consumers, sdpAnswer: buildSendAnswer(offer, matches, this.localParameters(), sends) };
+    } catch (err) {
+      for (const c of consumers) c.close();
+      throw err;
+    } finally {
+      this.negotiating = false;
+    }
+  }
+
+  /** Adds a remote ICE candidate (trickle ICE, RFC 8838; WHIP/WHEP PATCH). Bad candidates → TypeError. */
+  addRemoteCandidate(candidate: string, mid: string): void {
+    this.assertOpen();
+    this.applyEngine(() => this.pc.addRemoteCandidate(candidate, mid));
   }
 
   /** Recv transports: the client's answer to the last offer. */
@@ -261,6 +312,41 @@ export class WebRtcTransport extends EnhancedEventEmitter<{
     this.setState('closed');
     this.safeEmit('@close');
     this.safeEmit('close');
+  }
+
+  /** The one wiring of a new producer on an engine track: owned, indexed by mid, announced. */
+  private addProducer(kind: 'audio' | 'video', mid: string, codec: RtpCodec, ssrc: number | undefined, track: Track, paused: boolean, appData: Record<string, unknown>): Producer {
+    const producer = new Producer({
+      kind,
+      mid,
+      codec,
+      ssrc,
+      paused,
+      appData,
+      rtcpSenderSsrc: this.rtcpSenderSsrc,
+      sendRtcp: (packet) => sendOnTrack(track, packet),
+    });
+    this.producers.set(producer.id, producer);
+    this.producersByMid.set(mid, producer);
+    producer.once('@close', () => {
+      this.producers.delete(producer.id);
+      if (this.producersByMid.get(mid) === producer) this.producersByMid.delete(mid);
+    });
+    this.safeEmit('@newproducer', producer);
+    log.debug({ transportId: this.id, producerId: producer.id, mid, codec: codec.mimeType, ssrc }, 'producer created');
+    return producer;
+  }
+
+  /** The one wiring of a new consumer on an engine track: RTCP from the viewer in, owned, SSRC released on close. */
+  private addConsumer(producer: Producer, params: ConsumerMediaParameters, track: Track, paused: boolean, appData: Record<string, unknown>): Consumer {
+    const consumer = new Consumer({ producer, codec: params.codec, ssrc: params.ssrc, cname: params.cname, mid: params.mid, paused, appData, send: (packet) => sendOnTrack(track, packet) });
+    track.onMessage((msg) => consumer.receive(msg));
+    this.consumers.set(consumer.id, consumer);
+    consumer.once('@close', () => {
+      this.consumers.delete(consumer.id);
+      this.internal.releaseSsrc(consumer.ssrc);
+    });
+    return consumer;
   }
 
   private onEngineState(s: string): void {
@@ -384,7 +470,10 @@ function mediaDescription(p: ConsumerMediaParameters): InstanceType<typeof nodeD
     media = video;
   } else {
     const audio = new nodeDataChannel.Audio(p.mid, 'SendOnly');
-    audio.addOpusCodec(pt, fmtp);
+    const mime = p.codec.mimeType.toLowerCase();
+    if (mime === 'audio/opus') audio.addOpusCodec(pt, fmtp);
+    else if (mime === 'audio/pcma' || mime === 'audio/pcmu') audio.addAudioCodec(pt, `${mime === 'audio/pcma' ? 'PCMA' : 'PCMU'}/${p.codec.clockRate}`);
+    else throw new UnsupportedError(`no engine mapping for ${p.codec.mimeType}`);
     media = audio;
   }
   media.addSSRC(p.ssrc, p.cname, p.streamId, p.trackId);
