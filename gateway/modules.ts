@@ -1,3 +1,4 @@
+import { bridgeModule } from './bridge/bridge-module.js';
 import { FlvServer } from './flv/flv-server.js';
 import { hlsModule } from './hls/hls-module.js';
 import type { GatewayModuleFactory } from './module.js';
@@ -43,6 +44,6 @@ export const INGEST_MODULES: readonly GatewayModuleFactory[] = [rtmpModule, rela
 
 /**
  * Egress modules: each gets the hub and reads from it (subscribing readers per viewer, or
- * following every stream through `hub.observe`). The HLS packager (gateway/hls) is added here.
+ * following every stream through `hub.observe`): FLV, the HLS packager, the SFU bridge.
  */
-export const EGRESS_MODULES: readonly GatewayModuleFactory[] = [flvModule, hlsModule];
+export const EGRESS_MODULES: readonly GatewayModuleFactory[] = [flvModule, hlsModule, bridgeModule];

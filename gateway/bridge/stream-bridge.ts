@@ -1,0 +1,297 @@
+import { createSocket, type Socket } from 'node:dgram';
+import type { Logger } from 'pino';
+import type { BridgeConfig, BridgeOpenParams, BridgeOpenResult, BridgeTrack, WebrtcStatus } from '../../protocol/control/messages.js';
+import { parseAvcDecoderConfig } from '../../protocol/codec/avc-config.js';
+import type { AccessUnit, AudioTrackInfo, TrackInfo, VideoTrackInfo } from '../../protocol/media/access-unit.js';
+import { parseRtcp } from '../../protocol/rtcp/parse.js';
+import { isRtcpPacket } from '../../protocol/rtp/header.js';
+import { rtpFormatFor, type RtpPacketizer } from '../../protocol/rtp-formats/index.js';
+import { ParseError } from '../../protocol/errors.js';
+import { randomInt } from 'node:crypto';
+import type { Reader } from '../hub/reader.js';
+import type { Stream } from '../hub/stream.js';
+import { AacToOpus } from '../transcode/aac-to-opus.js';
+import { Backoff } from '../transcode/backoff.js';
+import { H264Encoder } from '../transcode/h264-encoder.js';
+import { detectBFrames } from './bframes.js';
+import { StreamWallClock } from './rtp-clock.js';
+import { RtpTrackSender } from './rtp-sender.js';
+
+/** RTCP Sender Report interval per track (RFC 3550 §6.2 suggests ≥ 5 s; WebRTC stacks send ~1 s for quick lip sync). */
+export const SENDER_REPORT_INTERVAL_MS = 1_000;
+/**
+ * Units held while the bridge probes for B-frames and waits for `bridgeOpen`'s answer:
+ * ~4 s of 25 fps video + audio. Past it the oldest go (video then restarts at a keyframe).
+ */
+export const MAX_PENDING_UNITS = 256;
+/** First and last delay before asking `bridgeOpen` again after a failure (no handler yet, server busy). */
+export const OPEN_RETRY_MIN_MS = 1_000;
+export const OPEN_RETRY_MAX_MS = 30_000;
+
+/** Where the bridge sends: the channel request and notifications it needs. */
+export interface BridgeChannel {
+  open(params: BridgeOpenParams): Promise<BridgeOpenResult>;
+  closed(path: string, reason: string): void;
+  status(path: string, webrtc: WebrtcStatus): void;
+}
+
+interface Plan {
+  params: BridgeOpenParams;
+  video?: VideoTrackInfo;
+  audio?: AudioTrackInfo;
+  transcodeVideo: boolean;
+}
+
+/** One sending track: its RTP sender and packetizer. */
+interface Out {
+  sender: RtpTrackSender;
+  packetizer: RtpPacketizer;
+}
+
+/**
+ * Carries one hub stream to the SFU as plain RTP (the bridge contract in
+ * protocol/control/messages.ts): reads it with a bounded reader, probes the tracks and
+ * B-frames, asks `bridgeOpen`, then packetizes H.264 (RFC 6184) as is or re-encoded, AAC
+ * re-encoded to Opus (RFC 7587), Opus and G.711 as they are, and sends a Sender Report per
+ * track every second. Ends with one `closed: <reason>` line and `bridgeClosed`.
+ */
+export class StreamBridge {
+  readonly #stream: Stream;
+  readonly #channel: BridgeChannel;
+  readonly #config: BridgeConfig;
+  readonly #log: Logger;
+  readonly #reader: Reader;
+  readonly #wall = new StreamWallClock();
+  readonly #retry = new Backoff(OPEN_RETRY_MIN_MS, OPEN_RETRY_MAX_MS);
+  #tracks: readonly TrackInfo[] = [];
+  #pending: AccessUnit[] = [];
+  /** Video units since the first keyframe, for B-frame detection. */
+  #probe: { pts: number; dts: number }[] = [];
+  #sawKeyframe = false;
+  #state: 'probing' | 'opening' | 'open' | 'closed' = 'probing';
+  #plan: Plan | null = null;
+  #socket: Socket | null = null;
+  #video: Out | null = null;
+  #audio: Out | null = null;
+  #encoder: H264Encoder | null = null;
+  #aac: AacToOpus | null = null;
+  #videoNeedsKeyframe = true;
+  #timer: NodeJS.Timeout | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
+  /** PLI received from the SFU (viewers joining): counted; pass-through video cannot act on them. */
+  plis = 0;
+
+  constructor(stream: Stream, channel: BridgeChannel, config: BridgeConfig, log: Logger) {
+    this.#stream = stream;
+    this.#channel = channel;
+    this.#config = config;
+    this.#log = log.child({ path: stream.path });
+    this.#reader = stream.subscribe('webrtc', '127.0.0.1', { onReadable: () => this.#drain(), onClose: (reason) => this.close(reason) });
+    // The cached GOP is in the past: WebRTC viewers start at the next keyframe (by PLI).
+    for (let item = this.#reader.shift(); item; item = this.#reader.shift()) if (item.kind === 'tracks') this.#tracks = item.tracks;
+  }
+
+  /** The running children (for tests and stats). */
+  get audioTranscoder(): AacToOpus | null {
+    return this.#aac;
+  }
+
+  get videoEncoder(): H264Encoder | null {
+    return this.#encoder;
+  }
+
+  get state(): string {
+    return this.#state;
+  }
+
+  /** Stops everything. Idempotent; tells the server when a bridge was open. */
+  close(reason: string): void {
+    if (this.#state === 'closed') return;
+    const wasOpen = this.#state === 'open';
+    this.#state = 'closed';
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#reader.close(reason);
+    this.#encoder?.close();
+    this.#aac?.close();
+    this.#socket?.close();
+    this.#socket = null;
+    this.#pending = [];
+    if (wasOpen) this.#channel.closed(this.#stream.path, reason.slice(0, 200));
+    this.#log.info({ plis: this.plis, videoPackets: this.#video?.sender.packets ?? 0, audioPackets: this.#audio?.sender.packets ?? 0 }, `closed: ${reason}`);
+  }
+
+  #drain(): void {
+    for (let item = this.#reader.shift(); item && this.#state !== 'closed'; item = this.#reader.shift()) {
+      if (item.kind === 'tracks') this.#onTracks(item.tracks);
+      else this.#onUnit(item.unit);
+    }
+  }
+
+  #onTracks(tracks: readonly TrackInfo[]): void {
+    this.#tracks = tracks;
+    const video = tracks.find((t): t is VideoTrackInfo => t.type === 'video');
+    if (this.#state !== 'open' || !video?.config || video.codec !== 'h264' || !this.#video) return;
+    // New SPS/PPS (a new sequence header): in-band before the next IDR from now on.
+    if (this.#encoder) this.#encoder.setConfig(video.config);
+    else this.#video.packetizer = rtpFormatFor('h264')!.createPacketizer(video, { timestampOffset: randomInt(0, 0x1_0000_0000) });
+  }
+
+  #onUnit(unit: AccessUnit): void {
+    this.#wall.capture(unit.pts);
+    if (this.#state === 'open') {
+      this.#send(unit);
+      return;
+    }
+    if (unit.type === 'video') {
+      if (!this.#sawKeyframe && !unit.keyframe) return;
+      this.#sawKeyframe = true;
+      this.#probe.push({ pts: unit.pts, dts: unit.dts });
+    }
+    this.#pending.push(unit);
+    if (this.#pending.length > MAX_PENDING_UNITS) this.#pending.shift();
+    if (this.#state === 'probing') this.#tryPlan();
+  }
+
+  /** Decides the tracks once the probe allows it, then opens. */
+  #tryPlan(): void {
+    const video = this.#tracks.find((t): t is VideoTrackInfo => t.type === 'video' && t.codec === 'h264' && t.config !== undefined);
+    const audio = this.#tracks.find((t): t is AudioTrackInfo => t.type === 'audio' && ['aac', 'opus', 'pcma', 'pcmu'].includes(t.codec) && (t.codec !== 'aac' || t.config !== undefined));
+    if (!video && !audio) return;
+    let transcodeVideo = false;
+    if (video) {
+      if (!this.#sawKeyframe) return;
+      const verdict = detectBFrames(video.config, this.#probe);
+      if (verdict === 'unknown') return;
+      transcodeVideo = verdict === 'present' && this.#config.bframes === 'transcode';
+      if (verdict === 'present') this.#log.info({ transcode: transcodeVideo }, 'B-frames found in H.264');
+    }
+    const tracks: BridgeTrack[] = [];
+    if (video) tracks.push({ kind: 'video', codec: 'h264', clockRate: 90000, fmtp: h264BridgeFmtp(video.config, transcodeVideo) });
+    if (audio) {
+      if (audio.codec === 'pcma' || audio.codec === 'pcmu') tracks.push({ kind: 'audio', codec: audio.codec, clockRate: 8000, channels: 1 });
+      else tracks.push({ kind: 'audio', codec: 'opus', clockRate: 48000, channels: 2 });
+    }
+    this.#plan = { params: { path: this.#stream.path, tracks }, ...(video ? { video } : {}), ...(audio ? { audio } : {}), transcodeVideo };
+    this.#open();
+  }
+
+  #open(): void {
+    const plan = this.#plan;
+    if (!plan || this.#state === 'closed') return;
+    this.#state = 'opening';
+    this.#channel.open(plan.params).then(
+      (result) => this.#opened(plan, result),
+      (err: unknown) => {
+        if (this.#state === 'closed') return;
+        const delay = this.#retry.next();
+        const reason = err instanceof Error ? err.message : String(err);
+        this.#log.warn({ reason, retryInMs: delay }, 'bridgeOpen failed');
+        this.#channel.status(this.#stream.path, { bridged: false, videoTranscoded: false, reason: `bridgeOpen failed: ${reason}`.slice(0, 200) });
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = null;
+          this.#open();
+        }, delay);
+      },
+    );
+  }
+
+  #opened(plan: Plan, result: BridgeOpenResult): void {
+    if (this.#state === 'closed') return;
+    const socket = createSocket('udp4');
+    this.#socket = socket;
+    socket.on('error', (err) => this.#log.warn({ err }, 'bridge socket error'));
+    socket.on('message', (msg) => this.#onRtcp(msg));
+    socket.bind(0, '127.0.0.1');
+    plan.params.tracks.forEach((t, i) => {
+      const assigned = result.tracks[i];
+      if (!assigned) return;
+      const sender = new RtpTrackSender(socket, result.host, result.port, { ssrc: assigned.ssrc, payloadType: assigned.payloadType });
+      const options = { timestampOffset: randomInt(0, 0x1_0000_0000) };
+      if (t.kind === 'video' && plan.video) {
+        this.#video = { sender, packetizer: rtpFormatFor('h264')!.createPacketizer(plan.transcodeVideo ? { ...plan.video, config: undefined } : plan.video, options) };
+        if (plan.transcodeVideo) {
+          this.#encoder = new H264Encoder({ codec: 'h264', ...(plan.video.config ? { config: plan.video.config } : {}) }, this.#log.child({ child: 'x264' }), (unit) => this.#sendVideo(unit));
+        }
+      } else if (t.kind === 'audio' && plan.audio) {
+        const codec = t.codec;
+        const track: AudioTrackInfo = codec === 'opus' ? { type: 'audio', codec: 'opus', sampleRate: 48000, channels: 2 } : plan.audio;
+        this.#audio = { sender, packetizer: rtpFormatFor(codec)!.createPacketizer(track, options) };
+        if (plan.audio.codec === 'aac') this.#aac = new AacToOpus(plan.audio, this.#log.child({ child: 'aac-opus' }), (unit) => this.#sendAudio(unit));
+      }
+    });
+    this.#state = 'open';
+    this.#retry.reset();
+    this.#timer = setInterval(() => this.#reports(), SENDER_REPORT_INTERVAL_MS);
+    this.#channel.status(this.#stream.path, { bridged: true, videoTranscoded: plan.transcodeVideo });
+    this.#log.info({ port: result.port, tracks: plan.params.tracks.map((t) => t.codec), videoTranscoded: plan.transcodeVideo }, 'bridge open');
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const unit of pending) this.#send(unit);
+  }
+
+  #send(unit: AccessUnit): void {
+    if (unit.type === 'video') {
+      if (!this.#video) return;
+      if (this.#encoder) this.#encoder.push(unit);
+      else this.#sendVideo(unit);
+      return;
+    }
+    if (this.#aac) this.#aac.push(unit);
+    else this.#sendAudio(unit);
+  }
+
+  #sendVideo(unit: AccessUnit): void {
+    if (!this.#video) return;
+    if (this.#videoNeedsKeyframe && !unit.keyframe) return;
+    this.#videoNeedsKeyframe = false;
+    this.#packetize(this.#video, unit);
+  }
+
+  #sendAudio(unit: AccessUnit): void {
+    if (this.#audio) this.#packetize(this.#audio, unit);
+  }
+
+  #packetize(out: Out, unit: AccessUnit): void {
+    if (this.#state !== 'open') return;
+    try {
+      out.sender.send(out.packetizer.packetize(unit), this.#wall.unixMsOf(unit.pts));
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      this.#log.debug({ reason: err.reason }, 'unit not packetized');
+    }
+  }
+
+  #reports(): void {
+    const cname = `estuary:${this.#stream.path}`;
+    this.#video?.sender.sendReport(cname);
+    this.#audio?.sender.sendReport(cname);
+  }
+
+  #onRtcp(msg: Buffer): void {
+    if (!isRtcpPacket(msg)) return;
+    try {
+      for (const p of parseRtcp(msg)) if (p.type === 'pli' || p.type === 'fir') this.plis++;
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+    }
+  }
+}
+
+/**
+ * The fmtp of the bridged H.264 track (RFC 6184 §8.1): the source's profile-level-id, or
+ * Constrained Baseline (42e0) at the source's level when re-encoded. Parameter sets go in-band.
+ */
+export function h264BridgeFmtp(config: Uint8Array | undefined, transcoded: boolean): string {
+  let pli = '42e01f';
+  if (config) {
+    try {
+      const c = parseAvcDecoderConfig(config);
+      const hex = (b: number): string => b.toString(16).padStart(2, '0');
+      pli = transcoded ? `42e0${hex(c.levelIdc)}` : `${hex(c.profileIdc)}${hex(c.constraintFlags)}${hex(c.levelIdc)}`;
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+    }
+  }
+  return `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${pli}`;
+}
