@@ -1,6 +1,7 @@
 import { bridgeModule } from './bridge/bridge-module.js';
 import { FlvServer } from './flv/flv-server.js';
 import { hlsModule } from './hls/hls-module.js';
+import { ingestRtpModule } from './ingest-rtp/ingest-module.js';
 import type { GatewayModuleFactory } from './module.js';
 import { RtmpServer } from './rtmp/rtmp-server.js';
 import { localSource } from './relay/stream-finder.js';
@@ -39,8 +40,8 @@ export const relayModule: GatewayModuleFactory = async ({ config, hub }) => {
   return { name: 'relay', port, close: () => server.close() };
 };
 
-/** Ingest modules: protocols that publish into the hub (RTSP joins here). */
-export const INGEST_MODULES: readonly GatewayModuleFactory[] = [rtmpModule, relayModule];
+/** Ingest modules: protocols that publish into the hub (RTSP joins here), and RTP from the SFU. */
+export const INGEST_MODULES: readonly GatewayModuleFactory[] = [rtmpModule, relayModule, ingestRtpModule];
 
 /**
  * Egress modules: each gets the hub and reads from it (subscribing readers per viewer, or

@@ -17,8 +17,8 @@ export interface FfmpegProcessOptions {
   log: Logger;
   /** Output bytes from stdout. */
   onData(chunk: Buffer): void;
-  /** A new child started (first start and every restart): reset parsers and send headers. */
-  onStart(): void;
+  /** A new child started (first start and every restart): reset parsers and send headers with `process.write`. */
+  onStart(process: FfmpegProcess): void;
   backoff?: Backoff;
 }
 
@@ -80,6 +80,7 @@ export class FfmpegProcess {
     this.#child = null;
     if (child) {
       child.stdin?.destroy();
+      child.stdout?.destroy();
       child.kill('SIGKILL');
     }
   }
@@ -98,7 +99,7 @@ export class FfmpegProcess {
     });
     child.once('error', (err) => this.#options.log.error({ err }, 'ffmpeg could not start'));
     child.once('close', (code, signal) => this.#died(child, code, signal));
-    this.#options.onStart();
+    this.#options.onStart(this);
   }
 
   #died(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
