@@ -12,7 +12,7 @@ import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
 import { ConflictError, InvalidStateError, UnsupportedError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import { Consumer } from './Consumer.js';
-import { nodeDataChannel, rtcConfig, sendOnTrack, waitForGathering, type EngineSettings, type PeerConnection, type Track } from './engine.js';
+import { closeTrack, nodeDataChannel, rtcConfig, releaseOnClose, sendOnTrack, waitForGathering, type EngineSettings, type PeerConnection, type Track } from './engine.js';
 import {
   announceCandidates,
   announceSdp,
@@ -161,7 +161,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<{
     this.negotiating = true;
     let consumer: Consumer | undefined;
     try {
-      const track = this.applyEngine(() => this.pc.addTrack(mediaDescription(params)));
+      const track = releaseOnClose(this.applyEngine(() => this.pc.addTrack(mediaDescription(params))));
       this.tracks.set(mid, track);
       consumer = this.addConsumer(producer, params, track, options.paused ?? true, options.appData ?? {});
       const c = consumer;
@@ -231,7 +231,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<{
       for (const m of accepted) {
         const producer = live.find((p) => p.id === m.sourceId) as Producer;
         const params: ConsumerMediaParameters = { mid: m.mid, kind: m.kind, codec: m.codec, ssrc: this.internal.allocateSsrc(), cname: `estuary-${streamId}`, streamId, trackId: producer.id };
-        const track = this.applyEngine(() => this.pc.addTrack(mediaDescription(params)));
+        const track = releaseOnClose(this.applyEngine(() => this.pc.addTrack(mediaDescription(params))));
         this.tracks.set(m.mid, track);
         const consumer = this.addConsumer(producer, params, track, true, options.appData ?? {});
         consumers.push(consumer);
@@ -294,13 +294,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<{
     // Closing from inside an engine callback is allowed but deferring keeps teardown out of it;
     // the tracks stay referenced until the peer connection is gone.
     setImmediate(() => {
-      for (const track of tracks) {
-        try {
-          track.close();
-        } catch {
-          // already closed by the engine
-        }
-      }
+      for (const track of tracks) closeTrack(track);
       try {
         pc.close();
       } catch (err) {
@@ -364,7 +358,11 @@ export class WebRtcTransport extends EnhancedEventEmitter<{
   }
 
   private onRemoteTrack(track: Track): void {
-    if (this.closedValue) return;
+    releaseOnClose(track);
+    if (this.closedValue) {
+      closeTrack(track);
+      return;
+    }
     const mid = track.mid();
     this.tracks.set(mid, track);
     track.onMessage((msg) => this.producersByMid.get(mid)?.receive(msg));

@@ -6,6 +6,7 @@ import { io, type Socket } from 'socket.io-client';
 import { buildConfig } from '../../server/config.js';
 import { startServer, type EstuaryServer } from '../../server/server.js';
 import type { Ack } from '../../protocol/signaling/schemas.js';
+import { exitWhenDrained } from './wrtc-exit.js';
 
 const WEBRTC_PORT_MIN = 30_000;
 const WEBRTC_PORT_SPAN = 10_000;
@@ -50,16 +51,10 @@ export function nextEvent<T>(socket: Socket, event: string, timeoutMs = ACK_TIME
   });
 }
 
-/** How long the exit waits for the test runner to flush its last report. */
-const EXIT_FLUSH_MS = 200;
-
 /**
- * Ends the test process once its tests are done. Workaround: after media has flowed,
- * node-datachannel keeps the event loop alive although every transport and server is closed
- * (no JS handle is left), so the file would hang until the runner's timeout; and calling its
- * process-wide `cleanup()` here crashes libdatachannel at exit (SIGSEGV/SIGABRT) in this
- * process, which also hosts libwebrtc. Results are already reported when this runs.
+ * Ends the test process once its event loop drains, skipping the environment teardown that
+ * crashes inside @roamhq/wrtc: see `wrtc-exit.ts`, the one place that workaround lives.
  */
 export function exitWhenDone(): void {
-  setTimeout(() => process.exit(), EXIT_FLUSH_MS).unref();
+  exitWhenDrained();
 }

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { InvalidStateError, UnsupportedError } from '../../server/lib/errors.js';
 import { Sfu, type Consumer, type Producer, type Router, type WebRtcTransport } from '../../server/sfu/index.js';
 import { BOT_VIDEO_HEIGHT, BOT_VIDEO_WIDTH, waitFor, WrtcBot } from '../helpers/wrtc-bot.js';
+import { exitWhenDrained } from '../helpers/wrtc-exit.js';
 
 /**
  * The SFU core driven directly (no signaling): one wrtc publisher (synthetic VP8 + Opus) through
@@ -17,6 +18,8 @@ const MIN_FRAMES = 30;
 /** Bound for media to start flowing on a loaded 2-core machine. */
 const MEDIA_TIMEOUT_MS = 20_000;
 const GARBAGE_DATAGRAMS = 3000;
+
+exitWhenDrained();
 
 let sfu: Sfu;
 let router: Router;
@@ -61,17 +64,9 @@ before(async () => {
   audioProducer = second.producer;
 });
 
-/**
- * Known engine issue: after a run with renegotiated connections, node-datachannel can keep
- * native callback references that hold the event loop open although every peer connection is
- * closed (its global `cleanup()` crashed here). Bound the file's lifetime instead of hanging.
- */
-const EXIT_GRACE_MS = 3_000;
-
 after(() => {
   for (const b of bots) b.close();
   sfu?.close();
-  setTimeout(() => process.exit(process.exitCode ?? 0), EXIT_GRACE_MS).unref();
 });
 
 test('two wrtc subscribers each decode video of the published size and receive audio', async () => {
