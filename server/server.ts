@@ -7,6 +7,7 @@ import { logger } from './lib/logger.js';
 import { mountRooms } from './rooms/mount.js';
 import { mountGateway } from './gateway/mount.js';
 import { mountHls } from './http/hls.js';
+import { mountWebrtcStreams } from './bridge/mount.js';
 
 const log = logger.child({ mod: 'server' });
 
@@ -42,6 +43,7 @@ export async function startServer(config: Config): Promise<EstuaryServer> {
   subsystems.push(await mountRooms(ctx));
   subsystems.push(await mountGateway(ctx));
   subsystems.push(mountHls(ctx));
+  subsystems.push(mountWebrtcStreams(ctx, subsystems));
   // -- end of subsystems --
   app.use(errorHandler);
   await new Promise<void>((resolve, reject) => {

@@ -8,11 +8,17 @@ import { RoomManager } from './RoomManager.js';
 
 const log = logger.child({ mod: 'rooms' });
 
+/** The rooms subsystem: what other subsystems may use (the SFU and the rooms, for WHEP/WHIP and the bridge). */
+export interface RoomsSubsystem extends Subsystem {
+  sfu: Sfu;
+  rooms: RoomManager;
+}
+
 /**
  * Mounts rooms: the SFU (from `config.webrtc`), the RoomManager, socket.io signaling on the
  * HTTP server, the REST API and the room page. Closing the subsystem closes them in reverse.
  */
-export async function mountRooms(ctx: ServerContext): Promise<Subsystem> {
+export async function mountRooms(ctx: ServerContext): Promise<RoomsSubsystem> {
   const { config } = ctx;
   if (config.auth.secret === null) log.warn('auth.secret is not set: rooms and the rooms API are open to anyone who can reach this server');
   const sfu = new Sfu(config.webrtc);
@@ -26,6 +32,8 @@ export async function mountRooms(ctx: ServerContext): Promise<Subsystem> {
   ctx.app.use(roomPageRoutes());
   return {
     name: 'rooms',
+    sfu,
+    rooms,
     async close() {
       await signaling.close();
       rooms.close();

@@ -22,7 +22,7 @@ export interface SfuOptions {
  * The SFU media core's root (after mediasoup's Worker): holds the engine settings and the SSRC
  * pool, and owns the routers.
  */
-export class Sfu extends EnhancedEventEmitter<{ close: [] }> {
+export class Sfu extends EnhancedEventEmitter<{ close: []; newrouter: [Router] }> {
   readonly routers = new Map<string, Router>();
   readonly options: Readonly<SfuOptions>;
   private readonly ssrcs = new Set<number>();
@@ -56,6 +56,7 @@ export class Sfu extends EnhancedEventEmitter<{ close: [] }> {
     );
     this.routers.set(router.id, router);
     router.once('@close', () => this.routers.delete(router.id));
+    this.safeEmit('newrouter', router);
     return router;
   }
 

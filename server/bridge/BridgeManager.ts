@@ -1,0 +1,161 @@
+import { randomInt } from 'node:crypto';
+import { streamPathSchema, type BridgeOpenParams, type BridgeOpenResult } from '../../protocol/control/messages.js';
+import type { BridgeHandler } from '../gateway/bridge-hooks.js';
+import { ConflictError, InvalidStateError } from '../lib/errors.js';
+import { logger } from '../lib/logger.js';
+import type { Producer, Router, Sfu } from '../sfu/index.js';
+import { bridgeTrackCodec } from './codecs.js';
+import { GatewayIngest, type IngestPort } from './GatewayIngest.js';
+import { StreamSource } from './StreamSource.js';
+
+const log = logger.child({ mod: 'bridge' });
+
+/** The address bridge transports bind and announce: the gateway runs on this host (contract). */
+export const BRIDGE_HOST = '127.0.0.1';
+/** Room producers a room stream carries (protocol/signaling `source`): the camera and the microphone. */
+const ROOM_STREAM_SOURCES = new Set(['camera', 'mic']);
+
+/**
+ * The path → source index that WHEP, the watch page and the gateway ingest use, and the SFU
+ * side of the bridge contract (protocol/control/messages.ts):
+ * - bridged gateway streams: a worker's `bridgeOpen` gets a broadcast Router (appData
+ *   `{ path }`), a comedia PlainRtpTransport and one Producer per track;
+ * - WHIP publishers (`addWhip`) and room participants (`room/<roomId>/<peerId>`: camera and
+ *   microphone, followed as they come and go), each also sent to the gateway (`requestIngest`)
+ *   so HLS, HTTP-FLV and RTMP play get them.
+ */
+export class BridgeManager implements BridgeHandler {
+  readonly sources = new Map<string, StreamSource>();
+  private readonly sfu: Sfu;
+  private readonly gateway: IngestPort | undefined;
+  private readonly ingests = new Map<string, GatewayIngest>();
+  private readonly bridgeWorkers = new Map<string, number>();
+  private closedValue = false;
+
+  constructor(options: { sfu: Sfu; gateway?: IngestPort }) {
+    this.sfu = options.sfu;
+    this.gateway = options.gateway;
+    this.sfu.on('newrouter', (router) => this.watchRoomRouter(router));
+    for (const router of this.sfu.routers.values()) this.watchRoomRouter(router);
+  }
+
+  /** The live source of a path, or undefined. */
+  get(path: string): StreamSource | undefined {
+    const s = this.sources.get(path);
+    return s && !s.closed ? s : undefined;
+  }
+
+  /** BridgeHandler: a worker's `bridgeOpen`; replaces a live bridge of the path. */
+  async open(params: BridgeOpenParams, workerId: number): Promise<BridgeOpenResult> {
+    if (this.closedValue) throw new InvalidStateError('bridge manager closed');
+    const { path } = params;
+    const existing = this.get(path);
+    if (existing && existing.origin !== 'bridge') throw new ConflictError(`${path} is a ${existing.origin} stream already in the SFU`);
+    existing?.close();
+    const router = this.sfu.createRouter({ appData: { path, origin: 'bridge' } });
+    const source = new StreamSource({ path, origin: 'bridge', router, ownsRouter: true });
+    try {
+      const transport = await router.createPlainRtpTransport({ listenIp: BRIDGE_HOST, comedia: true, appData: { path } });
+      const tracks = params.tracks.map((track) => {
+        const producer = transport.produce({ kind: track.kind, codec: bridgeTrackCodec(track), ssrc: randomInt(1, 0xffff_ffff), appData: { path } });
+        source.add(producer);
+        return { kind: track.kind, payloadType: producer.codec.payloadType, ssrc: producer.ssrc as number };
+      });
+      if (this.closedValue || this.get(path)) throw new InvalidStateError(`bridge of ${path} superseded`);
+      this.register(source);
+      this.bridgeWorkers.set(path, workerId);
+      source.once('close', () => {
+        if (this.bridgeWorkers.get(path) === workerId && !this.get(path)) this.bridgeWorkers.delete(path);
+      });
+      log.info({ path, workerId, port: transport.tuple.localPort, tracks: params.tracks.map((t) => t.codec) }, 'bridge opened');
+      return { host: BRIDGE_HOST, port: transport.tuple.localPort, tracks };
+    } catch (err) {
+      source.close();
+      throw err;
+    }
+  }
+
+  /** BridgeHandler: `bridgeClosed` from the worker, or the worker died. */
+  closed(path: string, reason: string): void {
+    const source = this.get(path);
+    if (!source || source.origin !== 'bridge') return;
+    log.info({ path, reason }, 'bridge closed');
+    source.close();
+  }
+
+  /** BridgeHandler: the gateway dropped one of our ingests (its worker died): open it again. */
+  ingestClosed(path: string, reason: string): void {
+    const ingest = this.ingests.get(path);
+    if (!ingest) return;
+    log.info({ path, reason }, 'ingest dropped by the gateway; reopening');
+    ingest.restart();
+  }
+
+  /**
+   * A WHIP publisher's producers become stream `path` (the router is the publisher's own and
+   * closes with the source). A live path rejects with ConflictError unless `takeover`.
+   */
+  addWhip(path: string, router: Router, producers: readonly Producer[], takeover: boolean): StreamSource {
+    if (this.closedValue) throw new InvalidStateError('bridge manager closed');
+    const existing = this.get(path);
+    if (existing) {
+      if (!takeover || existing.origin === 'room') throw new ConflictError(`stream ${path} is already being published`);
+      existing.close();
+    }
+    const source = new StreamSource({ path, origin: 'whip', router, ownsRouter: true });
+    for (const p of producers) source.add(p);
+    this.register(source);
+    return source;
+  }
+
+  /** Closes every source and ingest. Idempotent. */
+  close(): void {
+    if (this.closedValue) return;
+    this.closedValue = true;
+    for (const s of [...this.sources.values()]) s.close();
+    for (const i of this.ingests.values()) i.close('server stopping');
+    this.ingests.clear();
+  }
+
+  private register(source: StreamSource): void {
+    this.sources.set(source.path, source);
+    source.once('close', () => {
+      if (this.sources.get(source.path) === source) this.sources.delete(source.path);
+    });
+    if (source.origin === 'bridge' || !this.gateway) return;
+    const previous = this.ingests.get(source.path);
+    // The new ingest's ingestOpen replaces the old one on the gateway: no ingestClose in between.
+    if (previous) previous.close('replaced');
+    const ingest = new GatewayIngest(source, source.origin, this.gateway);
+    this.ingests.set(source.path, ingest);
+    source.once('close', () => {
+      if (this.ingests.get(source.path) === ingest) this.ingests.delete(source.path);
+    });
+  }
+
+  /** Rooms: every camera/microphone producer on a room's router feeds `room/<roomId>/<peerId>`. */
+  private watchRoomRouter(router: Router): void {
+    const roomId = router.appData.roomId;
+    if (typeof roomId !== 'string') return;
+    router.on('newproducer', (producer) => this.onRoomProducer(router, roomId, producer));
+    for (const p of router.producers.values()) this.onRoomProducer(router, roomId, p);
+  }
+
+  private onRoomProducer(router: Router, roomId: string, producer: Producer): void {
+    const { peerId, source: kindOfSource } = producer.appData;
+    if (this.closedValue || typeof peerId !== 'string' || typeof kindOfSource !== 'string' || !ROOM_STREAM_SOURCES.has(kindOfSource)) return;
+    const path = `room/${roomId}/${peerId}`;
+    if (!streamPathSchema.safeParse(path).success) return;
+    let source = this.get(path);
+    if (source && source.origin !== 'room') return;
+    if (!source) {
+      const s = new StreamSource({ path, origin: 'room', router, ownsRouter: false });
+      s.on('producerclose', () => {
+        if (s.producers.size === 0) s.close();
+      });
+      this.register(s);
+      source = s;
+    }
+    source.add(producer);
+  }
+}
