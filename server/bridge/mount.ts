@@ -13,6 +13,14 @@ export interface WebrtcStreamsSubsystem extends Subsystem {
   manager: BridgeManager;
 }
 
+/** The subsystem mounted on each HTTP server, for code that holds only the EstuaryServer (tests, benches). */
+const mountedOn = new WeakMap<object, WebrtcStreamsSubsystem>();
+
+/** The WebRTC streams subsystem mounted on this HTTP server (`EstuaryServer.httpServer`). */
+export function webrtcStreamsOf(httpServer: object): WebrtcStreamsSubsystem | undefined {
+  return mountedOn.get(httpServer);
+}
+
 function isRooms(s: Subsystem): s is RoomsSubsystem {
   return s.name === 'rooms' && 'sfu' in s && 'rooms' in s;
 }
@@ -46,7 +54,7 @@ export function mountWebrtcStreams(ctx: ServerContext, mounted: readonly Subsyst
   });
   app.use(whep.router);
   app.use(whip.router);
-  return {
+  const subsystem: WebrtcStreamsSubsystem = {
     name: 'webrtc-streams',
     manager,
     close() {
@@ -56,4 +64,6 @@ export function mountWebrtcStreams(ctx: ServerContext, mounted: readonly Subsyst
       manager.close();
     },
   };
+  mountedOn.set(ctx.httpServer, subsystem);
+  return subsystem;
 }
