@@ -3,8 +3,12 @@
  * in low-latency mode (LL-HLS parts and blocking reload), or natively where the browser
  * plays HLS itself (Safari) and MSE is missing. Shows connecting / playing / offline (with a
  * retry) and an overlay with the transport, the latency estimate and the bitrate.
- * `?embed=1` hides everything but the video, for an iframe. WebRTC (WHEP) becomes the first
- * choice here later; HLS stays the fallback.
+ * `?embed=1` hides everything but the video, for an iframe.
+ *
+ * WebRTC first: a browser WHEP client (draft-ietf-wish-whep) with recvonly video + audio
+ * transceivers POSTs its offer to `/whep/<stream path>`, applies the answer and DELETEs the
+ * session on unload. No decoded frame within WEBRTC_TIMEOUT_MS (or `?mode=hls`) → HLS.
+ * `data-transport` on <body> says which one plays (`webrtc` | `hls`), for tests.
  */
 import Hls, { ErrorTypes, Events, type ErrorData, type FragLoadedData } from 'hls.js';
 
@@ -14,6 +18,8 @@ const RETRY_S = 3;
 const OVERLAY_INTERVAL_MS = 500;
 /** Fragments averaged for the bitrate figure: about two seconds of parts. */
 const BITRATE_WINDOW = 8;
+/** WebRTC must show a decoded frame within this, else the page falls back to HLS (the issue's 5 s). */
+const WEBRTC_TIMEOUT_MS = 5_000;
 
 type State = 'connecting' | 'playing' | 'offline' | 'error';
 
@@ -38,7 +44,12 @@ $('title').textContent = streamPath;
 document.title = `${streamPath} · Estuary`;
 video.dataset.src = playlistUrl;
 
+const whepUrl = `/whep/${streamPath.split('/').map(encodeURIComponent).join('/')}`;
+
 let hls: Hls | undefined;
+let pc: RTCPeerConnection | undefined;
+let whepSession: string | undefined;
+let lastStats: { bytes: number; at: number } | undefined;
 let retryTimer: number | undefined;
 let countdownTimer: number | undefined;
 const fragments: { bits: number; seconds: number }[] = [];
@@ -58,6 +69,7 @@ function clearRetry(): void {
 
 /** Stream gone or not started: tear down, show a countdown, try again. */
 function offline(reason: string): void {
+  stopWebRtc();
   hls?.destroy();
   hls = undefined;
   clearRetry();
@@ -85,6 +97,7 @@ function onError(_event: string, data: ErrorData): void {
 }
 
 function startHlsJs(): void {
+  document.body.dataset.transport = 'hls';
   const h = new Hls({ lowLatencyMode: true, backBufferLength: 30, manifestLoadingMaxRetry: 0, levelLoadingMaxRetry: 2 });
   hls = h;
   transportEl.textContent = 'LL-HLS (hls.js)';
@@ -98,19 +111,112 @@ function startHlsJs(): void {
   h.attachMedia(video);
 }
 
+function setTransport(kind: 'webrtc' | 'hls', label: string): void {
+  document.body.dataset.transport = kind;
+  transportEl.textContent = label;
+}
+
+function stopWebRtc(): void {
+  pc?.close();
+  pc = undefined;
+  if (whepSession) void fetch(whepSession, { method: 'DELETE', keepalive: true }).catch(() => undefined);
+  whepSession = undefined;
+}
+
+/** WHEP: offer recvonly video + audio, POST it, apply the answer; resolves once a frame is decoded. */
+async function startWebRtc(): Promise<boolean> {
+  setTransport('webrtc', 'WebRTC (WHEP)');
+  const peer = new RTCPeerConnection();
+  pc = peer;
+  peer.addTransceiver('video', { direction: 'recvonly' });
+  peer.addTransceiver('audio', { direction: 'recvonly' });
+  peer.onconnectionstatechange = () => {
+    // The publisher went away (the server ends the session) or the network did: start over.
+    if (pc === peer && peer.connectionState === 'failed' && document.body.dataset.transport === 'webrtc') offline('WebRTC session ended');
+  };
+  const stream = new MediaStream();
+  peer.ontrack = (ev) => {
+    stream.addTrack(ev.track);
+    video.srcObject = stream;
+  };
+  await peer.setLocalDescription(await peer.createOffer());
+  await new Promise<void>((resolve) => {
+    if (peer.iceGatheringState === 'complete') return resolve();
+    const timer = window.setTimeout(resolve, 1000); // host candidates come in milliseconds
+    peer.addEventListener('icegatheringstatechange', () => {
+      if (peer.iceGatheringState === 'complete') {
+        window.clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const res = await fetch(whepUrl, { method: 'POST', body: peer.localDescription?.sdp ?? '', headers: { 'Content-Type': 'application/sdp' } });
+  if (res.status !== 201) throw new Error(`WHEP ${res.status}`);
+  whepSession = res.headers.get('Location') ?? undefined;
+  await peer.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  return new Promise<boolean>((resolve) => {
+    const deadline = Date.now() + WEBRTC_TIMEOUT_MS;
+    const poll = (): void => {
+      if (pc !== peer) return resolve(false);
+      if (video.videoWidth > 0 && video.currentTime > 0) return resolve(true);
+      if (Date.now() > deadline || peer.connectionState === 'failed') return resolve(false);
+      window.setTimeout(poll, 100);
+    };
+    poll();
+  });
+}
+
+/** WebRTC latency estimate: jitter buffer delay per emitted frame + RTT/2 (getStats), and bitrate. */
+async function webRtcFigures(): Promise<{ latency: number | undefined; bitrate: number | undefined }> {
+  if (!pc) return { latency: undefined, bitrate: undefined };
+  const report = await pc.getStats();
+  let jitter: number | undefined;
+  let rtt = 0;
+  let bytes = 0;
+  report.forEach((s: Record<string, unknown>) => {
+    if (s.type === 'inbound-rtp') {
+      bytes += Number(s.bytesReceived ?? 0);
+      const emitted = Number(s.jitterBufferEmittedCount ?? 0);
+      if (s.kind === 'video' && emitted > 0) jitter = Number(s.jitterBufferDelay ?? 0) / emitted;
+    }
+    if (s.type === 'candidate-pair' && s.nominated === true) rtt = Number(s.currentRoundTripTime ?? 0);
+  });
+  const now = performance.now();
+  const prev = lastStats;
+  lastStats = { bytes, at: now };
+  const bitrate = prev && now > prev.at ? ((bytes - prev.bytes) * 8) / ((now - prev.at) / 1000) : undefined;
+  return { latency: jitter === undefined ? undefined : jitter + rtt / 2, bitrate };
+}
+
 function startNative(): void {
-  transportEl.textContent = 'HLS (native)';
+  setTransport('hls', 'HLS (native)');
   video.src = playlistUrl;
   video.addEventListener('error', () => offline('not available'), { once: true });
+}
+
+function startHls(): void {
+  stopWebRtc();
+  if (Hls.isSupported()) startHlsJs();
+  else if (video.canPlayType('application/vnd.apple.mpegurl')) startNative();
+  else setState('error', 'this browser cannot play HLS');
 }
 
 function start(): void {
   clearRetry();
   setState('connecting', 'connecting…');
-  if (Hls.isSupported()) startHlsJs();
-  else if (video.canPlayType('application/vnd.apple.mpegurl')) startNative();
-  else setState('error', 'this browser cannot play HLS');
+  if (params.get('mode') === 'hls' || typeof RTCPeerConnection === 'undefined') {
+    startHls();
+    return;
+  }
+  startWebRtc().then(
+    (ok) => {
+      if (!ok) startHls();
+    },
+    () => startHls(),
+  );
 }
+
+window.addEventListener('pagehide', stopWebRtc);
 
 video.addEventListener('playing', () => setState('playing', 'playing'));
 video.addEventListener('waiting', () => {
@@ -126,6 +232,14 @@ unmute.addEventListener('click', () => {
 });
 
 window.setInterval(() => {
+  if (document.body.dataset.transport === 'webrtc') {
+    void webRtcFigures().then(({ latency, bitrate }) => {
+      latencyEl.textContent = latency !== undefined && Number.isFinite(latency) ? `~${latency.toFixed(2)} s (estimate)` : '—';
+      video.dataset.latency = latencyEl.textContent;
+      bitrateEl.textContent = bitrate !== undefined ? `${Math.round(bitrate / 1000)} kb/s` : '—';
+    });
+    return;
+  }
   const latency = hls?.latency;
   latencyEl.textContent = latency !== undefined && Number.isFinite(latency) && latency > 0 ? `${latency.toFixed(2)} s` : '—';
   video.dataset.latency = latencyEl.textContent;
