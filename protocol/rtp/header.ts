@@ -54,6 +54,34 @@ export function isRtcpPacket(buf: Uint8Array): boolean {
  * mutates it. Throws ParseError ('truncated', 'bad-version', 'bad-padding') on invalid input.
  */
 export function parseRtpHeader(buf: Uint8Array): RtpHeader {
+  return parseRtpHeaderInto(buf, emptyRtpHeader());
+}
+
+/** A header for `parseRtpHeaderInto()` to fill, packet after packet. */
+export function emptyRtpHeader(): RtpHeader {
+  return {
+    padding: false,
+    marker: false,
+    payloadType: 0,
+    sequenceNumber: 0,
+    timestamp: 0,
+    ssrc: 0,
+    csrcs: [],
+    extensionProfile: -1,
+    extensionOffset: 0,
+    extensionLength: 0,
+    payloadOffset: 0,
+    payloadLength: 0,
+    paddingLength: 0,
+  };
+}
+
+/**
+ * `parseRtpHeader()` into a caller-owned `out` (its `csrcs` array reused) and returns it: the
+ * forwarding hot path parses every packet without allocating. Same checks and errors; `out` is
+ * left unchanged when it throws.
+ */
+export function parseRtpHeaderInto(buf: Uint8Array, out: RtpHeader): RtpHeader {
   if (buf.length < RTP_FIXED_HEADER_LENGTH) throw new ParseError('truncated', `RTP packet of ${buf.length} octets`);
   const b0 = buf[0] as number;
   const b1 = buf[1] as number;
@@ -61,8 +89,6 @@ export function parseRtpHeader(buf: Uint8Array): RtpHeader {
   const csrcCount = b0 & 0x0f;
   let offset = RTP_FIXED_HEADER_LENGTH + 4 * csrcCount;
   if (offset > buf.length) throw new ParseError('truncated', 'CSRC list past the end');
-  const csrcs: number[] = [];
-  for (let i = 0; i < csrcCount; i++) csrcs.push(readU32(buf, RTP_FIXED_HEADER_LENGTH + 4 * i));
   let extensionProfile = -1;
   let extensionOffset = 0;
   let extensionLength = 0;
@@ -79,21 +105,21 @@ export function parseRtpHeader(buf: Uint8Array): RtpHeader {
     paddingLength = buf[buf.length - 1] as number;
     if (paddingLength === 0 || offset + paddingLength > buf.length) throw new ParseError('bad-padding', `padding of ${paddingLength}`);
   }
-  return {
-    padding: (b0 & 0x20) !== 0,
-    marker: (b1 & 0x80) !== 0,
-    payloadType: b1 & 0x7f,
-    sequenceNumber: readU16(buf, 2),
-    timestamp: readU32(buf, 4),
-    ssrc: readU32(buf, 8),
-    csrcs,
-    extensionProfile,
-    extensionOffset,
-    extensionLength,
-    payloadOffset: offset,
-    payloadLength: buf.length - offset - paddingLength,
-    paddingLength,
-  };
+  out.padding = (b0 & 0x20) !== 0;
+  out.marker = (b1 & 0x80) !== 0;
+  out.payloadType = b1 & 0x7f;
+  out.sequenceNumber = readU16(buf, 2);
+  out.timestamp = readU32(buf, 4);
+  out.ssrc = readU32(buf, 8);
+  out.csrcs.length = 0;
+  for (let i = 0; i < csrcCount; i++) out.csrcs.push(readU32(buf, RTP_FIXED_HEADER_LENGTH + 4 * i));
+  out.extensionProfile = extensionProfile;
+  out.extensionOffset = extensionOffset;
+  out.extensionLength = extensionLength;
+  out.payloadOffset = offset;
+  out.payloadLength = buf.length - offset - paddingLength;
+  out.paddingLength = paddingLength;
+  return out;
 }
 
 /**

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { ParseError } from '../../protocol/errors.js';
 import { buildSdesCname, buildSenderReport, parseRtcp, type RtcpPacket, type SenderReport } from '../../protocol/rtcp/index.js';
 import { isRtcpPacket, rewriteRtpHeader, SeqTsRewriter, type RtpHeader } from '../../protocol/rtp/index.js';
+import { isH264KeyframePayload, isVp8KeyframePayload } from '../../protocol/rtp-formats/index.js';
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
 import type { MediaKind, RtpCodec } from './ortc.js';
 import type { Producer } from './Producer.js';
@@ -20,7 +21,21 @@ export interface ConsumerStats {
   retransmissionMisses: number;
   /** Sends the engine refused (track not open or closed). */
   sendFailures: number;
+  /** FIR commands for this consumer (RFC 5104 §4.3.1) with a new sequence number; repeats are not counted. */
+  firsReceived: number;
+  /** Video packets held back while waiting for a keyframe after a start or resume. */
+  packetsGated: number;
 }
+
+/**
+ * Keyframe detectors by codec, for the gate a video consumer keeps after it (re)starts: a decoder
+ * fed delta frames without their reference shows garbage, so nothing goes out before a keyframe.
+ * A video codec missing here is forwarded ungated (we cannot tell its keyframes).
+ */
+const KEYFRAME_DETECTORS: Readonly<Record<string, (payload: Uint8Array) => boolean>> = {
+  'video/vp8': isVp8KeyframePayload,
+  'video/h264': isH264KeyframePayload,
+};
 
 /** @internal What the owning transport gives a consumer. */
 export interface ConsumerInternal {
@@ -58,14 +73,27 @@ export class Consumer extends EnhancedEventEmitter<{
   readonly appData: Record<string, unknown>;
   private readonly internal: ConsumerInternal;
   private readonly rewriter: SeqTsRewriter;
-  /** Video keeps sent packets for NACK; audio (no NACK negotiated for Opus) uses one scratch buffer. */
+  /** Video keeps sent packets for NACK (audio: no NACK negotiated for Opus). */
   private readonly rtx: RetransmissionBuffer | undefined;
-  private readonly scratch: Buffer | undefined;
+  /**
+   * Every forwarded packet is copied here, rewritten and sent (the engine copies it synchronously
+   * in `sendMessageBinary`), then kept in `rtx`: the hot path allocates nothing per packet.
+   */
+  private readonly scratch: Buffer;
   private readonly meter = new RateMeter();
+  /** Keyframe test for this codec (video only); undefined: never gated. */
+  private readonly isKeyframe: ((payload: Uint8Array) => boolean) | undefined;
+  /** True from a (re)start until a keyframe starts: only then are payloads inspected. */
+  private gated: boolean;
+  /** Views of `scratch` by length, each made once. */
+  private readonly scratchViews: (Buffer | undefined)[] = [];
+  /** Last FIR command seen (RFC 5104 §4.3.1.2: its sequence number is per requesting SSRC). */
+  private lastFirSender = -1;
+  private lastFirSeq = -1;
   private pausedValue: boolean;
   private producerPausedValue: boolean;
   private closedValue = false;
-  private readonly counters = { packetsSent: 0, bytesSent: 0, nacksReceived: 0, retransmitted: 0, plisReceived: 0, retransmissionMisses: 0, sendFailures: 0 };
+  private readonly counters = { packetsSent: 0, bytesSent: 0, nacksReceived: 0, retransmitted: 0, plisReceived: 0, retransmissionMisses: 0, sendFailures: 0, firsReceived: 0, packetsGated: 0 };
 
   /** @internal Created by WebRtcTransport.consume(). */
   constructor(internal: ConsumerInternal) {
@@ -80,8 +108,10 @@ export class Consumer extends EnhancedEventEmitter<{
     this.pausedValue = internal.paused;
     this.producerPausedValue = internal.producer.paused;
     this.rewriter = new SeqTsRewriter(internal.codec.clockRate);
+    this.isKeyframe = this.kind === 'video' ? KEYFRAME_DETECTORS[internal.codec.mimeType.toLowerCase()] : undefined;
+    this.gated = this.isKeyframe !== undefined;
     if (this.kind === 'video') this.rtx = new RetransmissionBuffer();
-    else this.scratch = Buffer.allocUnsafe(MAX_STORED_PACKET_LENGTH);
+    this.scratch = Buffer.allocUnsafe(MAX_STORED_PACKET_LENGTH);
     internal.producer.addConsumer(this);
   }
 
@@ -102,6 +132,7 @@ export class Consumer extends EnhancedEventEmitter<{
     if (this.closedValue || !this.pausedValue) return;
     this.pausedValue = false;
     this.rewriter.resync();
+    this.gate();
     this.internal.producer.onConsumerResumed();
   }
 
@@ -145,24 +176,28 @@ export class Consumer extends EnhancedEventEmitter<{
     if (this.closedValue || !this.producerPausedValue) return;
     this.producerPausedValue = false;
     this.rewriter.resync();
+    this.gate();
     this.safeEmit('producerresume');
+  }
+
+  /** Whether this consumer waits for a keyframe before forwarding video. */
+  get waitingForKeyframe(): boolean {
+    return this.gated;
   }
 
   /**
    * @internal Hot path: copies `packet` into this consumer's buffer, rewrites the header in place
-   * and sends it. Returns whether it was sent.
+   * and sends it. Returns whether it was sent. While gated (after a start or resume) a video
+   * packet goes out only once one starts a keyframe; only then is its payload looked at.
    */
   forward(packet: Buffer, header: RtpHeader, nowMs: number): boolean {
     if (this.pausedValue || this.producerPausedValue || this.closedValue) return false;
+    if (this.gated && !this.passesGate(packet, header)) return false;
     if (!this.rewriter.rewrite(header.ssrc, header.sequenceNumber, header.timestamp, nowMs)) return false;
     const seq = this.rewriter.seq;
-    let out: Buffer;
-    if (this.rtx) out = this.rtx.store(seq, packet) ?? Buffer.from(packet);
-    else if (packet.length <= (this.scratch as Buffer).length) {
-      out = (this.scratch as Buffer).subarray(0, packet.length);
-      packet.copy(out);
-    } else out = Buffer.from(packet);
+    const out = this.scratchCopy(packet);
     rewriteRtpHeader(out, this.codec.payloadType, seq, this.rewriter.timestamp, this.ssrc);
+    this.rtx?.keep(seq, out);
     if (!this.internal.send(out)) {
       this.counters.sendFailures++;
       return false;
@@ -218,14 +253,59 @@ export class Consumer extends EnhancedEventEmitter<{
           this.internal.producer.requestKeyFrame();
           break;
         case 'fir':
-          if (!p.entries.some((e) => e.ssrc === this.ssrc)) break;
-          this.counters.plisReceived++;
-          this.internal.producer.requestKeyFrame();
+          this.receiveFir(p.senderSsrc, p.entries);
           break;
         default:
           break;
       }
     }
+  }
+
+  /**
+   * FIR, RFC 5104 §4.3.1: the entry addressed to this consumer's SSRC is a new command only when
+   * its 8-bit sequence number differs from the last one of the same requester (§4.3.1.2: a
+   * repeat, sent because the first may have been lost, must not cause a second decoder refresh).
+   * A new command is relayed to the publisher as a PLI (the producer throttles those).
+   */
+  private receiveFir(senderSsrc: number, entries: readonly { ssrc: number; sequenceNumber: number }[]): void {
+    const entry = entries.find((e) => e.ssrc === this.ssrc);
+    if (!entry) return;
+    const seq = entry.sequenceNumber & 0xff;
+    if (senderSsrc === this.lastFirSender && seq === this.lastFirSeq) return;
+    this.lastFirSender = senderSsrc;
+    this.lastFirSeq = seq;
+    this.counters.firsReceived++;
+    this.internal.producer.requestKeyFrame();
+  }
+
+  /** Closes the gate (video with a known keyframe format): forwarding restarts at a keyframe. */
+  private gate(): void {
+    if (this.isKeyframe) this.gated = true;
+  }
+
+  /** Gated path: opens the gate on a packet that starts a keyframe; otherwise drops and re-asks. */
+  private passesGate(packet: Buffer, header: RtpHeader): boolean {
+    const payload = packet.subarray(header.payloadOffset, header.payloadOffset + header.payloadLength);
+    if ((this.isKeyframe as (payload: Uint8Array) => boolean)(payload)) {
+      this.gated = false;
+      return true;
+    }
+    this.counters.packetsGated++;
+    this.internal.producer.requestKeyFrame(); // throttled there: covers a lost PLI
+    return false;
+  }
+
+  /** The packet copied into the scratch buffer, through a cached view of its length. */
+  private scratchCopy(packet: Buffer): Buffer {
+    const scratch = this.scratch;
+    if (packet.length > scratch.length) return Buffer.from(packet);
+    let view = this.scratchViews[packet.length];
+    if (!view) {
+      view = scratch.subarray(0, packet.length);
+      this.scratchViews[packet.length] = view;
+    }
+    packet.copy(view);
+    return view;
   }
 
   private retransmit(seqs: readonly number[]): void {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ParseError } from '../../protocol/errors.js';
 import { buildNack, buildPli, parseRtcp, type SenderReport } from '../../protocol/rtcp/index.js';
-import { isRtcpPacket, parseRtpHeader, type RtpHeader } from '../../protocol/rtp/index.js';
+import { emptyRtpHeader, isRtcpPacket, parseRtpHeaderInto } from '../../protocol/rtp/index.js';
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
 import { logger } from '../lib/logger.js';
 import type { Consumer } from './Consumer.js';
@@ -64,6 +64,10 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
   private pausedValue: boolean;
   private closedValue = false;
   private readonly consumers = new Set<Consumer>();
+  /** `consumers` as an array, rebuilt on change: the hot path iterates it without an iterator. */
+  private consumerList: Consumer[] = [];
+  /** The header of the packet being forwarded, reused for every packet (consumers read it synchronously). */
+  private readonly header = emptyRtpHeader();
   private readonly internal: ProducerInternal;
   private readonly nack: NackGenerator | undefined;
   private readonly meter = new RateMeter();
@@ -151,6 +155,7 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
     this.closedValue = true;
     for (const c of [...this.consumers]) c.onProducerClose();
     this.consumers.clear();
+    this.consumerList = [];
     log.debug({ producerId: this.id }, 'producer closed');
     this.safeEmit('@close');
     this.safeEmit('close');
@@ -159,11 +164,12 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
   /** @internal */
   addConsumer(consumer: Consumer): void {
     this.consumers.add(consumer);
+    this.consumerList = [...this.consumers];
   }
 
   /** @internal */
   removeConsumer(consumer: Consumer): void {
-    this.consumers.delete(consumer);
+    if (this.consumers.delete(consumer)) this.consumerList = [...this.consumers];
   }
 
   /** @internal A consumer started receiving: the first one makes the publisher send a keyframe. */
@@ -173,7 +179,7 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
 
   /**
    * @internal One packet from the engine (RTP or, RFC 5761, RTCP on the same track). The hot
-   * path: one header parse, then each consumer rewrites its own copy.
+   * path: one header parse into a reused object, then each consumer rewrites its own copy.
    */
   receive(packet: Buffer): void {
     if (this.closedValue) return;
@@ -181,9 +187,9 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
       this.receiveRtcp(packet);
       return;
     }
-    let header: RtpHeader;
+    const header = this.header;
     try {
-      header = parseRtpHeader(packet);
+      parseRtpHeaderInto(packet, header);
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;
       this.counters.packetsDiscarded++;
@@ -201,7 +207,10 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
     if (this.nack) this.trackLoss(header.sequenceNumber, now);
     if (this.keyFrameRequestPending) this.requestKeyFrame();
     if (this.pausedValue) return;
-    for (const c of this.consumers) if (c.forward(packet, header, now)) this.counters.packetsForwarded++;
+    const list = this.consumerList;
+    let forwarded = 0;
+    for (let i = 0; i < list.length; i++) if ((list[i] as Consumer).forward(packet, header, now)) forwarded++;
+    this.counters.packetsForwarded += forwarded;
   }
 
   private trackLoss(seq: number, now: number): void {

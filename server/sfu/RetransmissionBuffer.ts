@@ -11,7 +11,7 @@ export const MAX_STORED_PACKET_LENGTH = 1500;
  * A bounded ring of the last sent (already rewritten) RTP packets of one consumer, indexed by
  * output sequence number, answering generic NACKs (RFC 4585 §6.2.1) with the exact bytes sent.
  * Slots are allocated once on first use and reused: no allocation per packet in steady state.
- * The forwarding path writes the packet into `slot(seq)` itself, then sends that slot.
+ * The forwarding path sends from its own scratch buffer, then `keep()`s a copy here.
  */
 export class RetransmissionBuffer {
   private readonly slots: (Buffer | undefined)[];
@@ -28,15 +28,23 @@ export class RetransmissionBuffer {
   }
 
   /**
-   * Stores `packet` under `seq` (overwriting the packet `capacity` numbers older) and returns the
-   * stored copy, for the caller to rewrite and send. Undefined when the packet is too large to
-   * store (the caller sends it from elsewhere; it cannot be retransmitted).
+   * `keep()`, then the stored copy (a new view: for tests and cold paths). Undefined when the
+   * packet is too large to store.
    */
   store(seq: number, packet: Uint8Array): Buffer | undefined {
+    return this.keep(seq, packet) ? this.get(seq) : undefined;
+  }
+
+  /**
+   * Stores a copy of `packet` (already rewritten and sent) under `seq`, overwriting the packet
+   * `capacity` numbers older and allocating nothing once the slot exists. Returns whether it was
+   * stored (false when too large to keep: it cannot be retransmitted).
+   */
+  keep(seq: number, packet: Uint8Array): boolean {
     const i = seq & (this.capacity - 1);
     if (packet.length > MAX_STORED_PACKET_LENGTH) {
       this.seqs[i] = -1;
-      return undefined;
+      return false;
     }
     let slot = this.slots[i];
     if (!slot) {
@@ -46,7 +54,7 @@ export class RetransmissionBuffer {
     slot.set(packet, 0);
     this.seqs[i] = seq & 0xffff;
     this.lengths[i] = packet.length;
-    return slot.subarray(0, packet.length);
+    return true;
   }
 
   /** The packet sent with `seq`, if still held. */

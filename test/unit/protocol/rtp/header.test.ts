@@ -5,8 +5,10 @@ import {
   findHeaderExtension,
   isRtcpPacket,
   parseAbsSendTime,
+  emptyRtpHeader,
   parseAudioLevel,
   parseRtpHeader,
+  parseRtpHeaderInto,
   rewriteRtpHeader,
   seqDelta,
   seqNewer,
@@ -64,6 +66,23 @@ for (const c of corrupt) {
     assert.throws(() => parseRtpHeader(c.bytes), (e: unknown) => e instanceof ParseError && e.reason === c.reason);
   });
 }
+
+test('parseRtpHeaderInto() reuses one header across the table: same values as parseRtpHeader(), CSRCs reset', () => {
+  const out = emptyRtpHeader();
+  const csrcs = out.csrcs;
+  for (const c of [...valid, ...[...valid].reverse()]) {
+    assert.equal(parseRtpHeaderInto(c.bytes, out), out);
+    assert.deepEqual(out, parseRtpHeader(c.bytes), c.name);
+    assert.equal(out.csrcs, csrcs, 'the CSRC array is reused');
+  }
+});
+
+test('parseRtpHeaderInto() leaves the header unchanged when it throws', () => {
+  const out = parseRtpHeader((valid[1] as (typeof valid)[number]).bytes);
+  const before = structuredClone(out);
+  for (const c of corrupt) assert.throws(() => parseRtpHeaderInto(c.bytes, out), ParseError, c.name);
+  assert.deepEqual(out, before);
+});
 
 test('rewriteRtpHeader() sets PT, seq, ts and SSRC and keeps the marker and payload', () => {
   const b = hex('80e0 1234 00000064 deadbeef aabbcc');
