@@ -46,7 +46,10 @@ export interface ConsumerInternal {
   mid: string;
   paused: boolean;
   appData: Record<string, unknown>;
-  /** Sends RTP or RTCP on the consumer's track (guarded). */
+  /**
+   * Sends RTP or RTCP on the consumer's track (guarded). `packet` is a view of a buffer the
+   * consumer reuses for the next packet: a sender that sends later must copy it first.
+   */
   send(packet: Uint8Array): boolean;
 }
 
