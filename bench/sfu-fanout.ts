@@ -189,6 +189,7 @@ async function setupSubscriber(id: string, sfu: RpcClient<SfuApi>, subs: RpcClie
   for (let round = 0; round < 4 && sdpOffer !== null; round++) {
     const answer: string = (await subs.call('answer', { id, sdpOffer })).sdpAnswer;
     sdpOffer = (await sfu.call('answer', { id, sdpAnswer: answer })).sdpOffer;
+    await subs.call('connect', { id });
   }
   if (sdpOffer !== null) throw new Error(`subscriber ${id}: negotiation did not finish`);
 }
@@ -205,7 +206,12 @@ async function measurePoint(n: number, ctx: PointContext): Promise<Row> {
     const pubInfo = await publisher.ready<PublisherReady>(READY_TIMEOUT_MS);
     const pub = publisher;
     const offer = await pub.call('offer', {});
-    const { sdpAnswer } = await sfu.call('produce', offer);
+    // The offer goes without candidates: the SFU then learns the publisher's address from its
+    // first STUN check (peer-reflexive), which it sends only once it has the answer. With them,
+    // the SFU's DTLS handshake can reach the publisher before the answer does, and libdatachannel
+    // fails it ("unknown CA": no remote fingerprint yet) and closes the peer connection.
+    const stripped = offer.sdpOffer.split('\r\n').filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates').join('\r\n');
+    const { sdpAnswer } = await sfu.call('produce', { ...offer, sdpOffer: stripped });
     await pub.call('answer', { sdpAnswer });
     await waitUntil('the publisher tracks to open', async () => (await pub.call('stats', {})).tracksOpen === 2, MEDIA_TIMEOUT_MS);
     const rtp = (port: number, rtcpPort: number): string => `rtp://127.0.0.1:${port}?pkt_size=1200&rtcpport=${rtcpPort}`;
@@ -353,6 +359,19 @@ function hotSpots(file: string, limit = 15): { fn: string; selfPct: number }[] {
     .map(([fn, count]) => ({ fn, selfPct: round((count / total) * 100) }));
 }
 
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: path.resolve(here, '..') }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Whether the code the SFU process runs (server/sfu, server/lib, protocol rtp/rtcp/sdp) differs from HEAD. */
+function gitSfuDirty(): boolean {
+  return git(['status', '--porcelain', '--', 'server/sfu', 'server/lib', 'protocol/rtp', 'protocol/rtcp', 'protocol/sdp', 'protocol/errors.ts']) !== '';
+}
+
 function fmt(v: number | null, digits = 1, pct = false): string {
   if (v === null) return '–';
   return pct ? `${round(v * 100, digits)} %` : String(round(v, digits));
@@ -368,6 +387,9 @@ async function main(): Promise<void> {
   sizes.sort((x, y) => x - y);
   if (profile) mkdirSync(PROFILE_DIR, { recursive: true });
   const clip = ensureClip();
+  // The SFU under test is whatever server/sfu holds when each SFU process starts: record the commit.
+  const gitCommit = git(['rev-parse', '--short', 'HEAD']);
+  const sfuDirtyBefore = gitSfuDirty();
   const ctx: PointContext = { clip, eventLoopMs, profile, ingestCpuUsPerS: undefined };
   const cpus = os.cpus();
   const loadBefore = os.loadavg().map((v) => round(v, 2));
@@ -384,8 +406,10 @@ async function main(): Promise<void> {
   }
   const ndcVersion = (JSON.parse(readFileSync(path.resolve(here, '../node_modules/node-datachannel/package.json'), 'utf8')) as { version: string }).version;
   const ffmpegVersion = execFileSync('ffmpeg', ['-version']).toString().split('\n')[0] ?? '';
+  const commit = `${gitCommit}${sfuDirtyBefore || gitSfuDirty() ? ' (SFU code modified in the working tree during the run)' : ''}`;
   const result = {
     date: new Date().toISOString(),
+    commit,
     machine: { nproc: cpus.length, model: cpus[0]?.model ?? '', node: process.version, nodeDatachannel: ndcVersion, ffmpeg: ffmpegVersion, loadAverageBefore: loadBefore },
     publisher: 'node-datachannel peer relaying ffmpeg RTP (-re -stream_loop -1 -c copy -f rtp, pkt_size 1200) of a clip encoded once: testsrc2 1280x720@30 VP8 (libvpx realtime, cpu-used 8, 1500k, GOP 30) + Opus 64k',
     subscribers: 'N node-datachannel peers in one process: one recv transport each (video + audio consumer), count RTP and sequence gaps, no decoding, no RTCP sent',
@@ -404,7 +428,7 @@ async function main(): Promise<void> {
   const md = [
     `# SFU fan-out (${result.date})`,
     '',
-    `${cpus.length} CPUs (${result.machine.model}), Node ${process.version}, node-datachannel ${ndcVersion}, ${ffmpegVersion}; load average before the run ${loadBefore.join(' / ')}.`,
+    `Commit ${commit}. ${cpus.length} CPUs (${result.machine.model}), Node ${process.version}, node-datachannel ${ndcVersion}, ${ffmpegVersion}; load average before the run ${loadBefore.join(' / ')}.`,
     `Publisher: ${result.publisher}. Subscribers: ${result.subscribers}.`,
     '',
     `Method: ${result.method} Event-loop delay from monitorEventLoopDelay at ${eventLoopMs} ms resolution.`,

@@ -88,6 +88,8 @@ export interface SubscribersSnapshot extends ProcessFigures {
 export type SubscribersApi = {
   /** Applies an offer for subscriber `id` (creating its peer connection on first use); the answer. */
   answer: { params: { id: string; sdpOffer: string }; result: { sdpAnswer: string } };
+  /** The SFU has applied the answer: add the SFU's candidates held back from its offer (trickle ICE). */
+  connect: { params: { id: string }; result: null };
   snapshot: { params: Record<string, never>; result: SubscribersSnapshot };
   close: { params: Record<string, never>; result: null };
 };

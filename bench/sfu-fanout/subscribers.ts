@@ -48,6 +48,8 @@ class TrackCounter {
 
 interface Subscriber {
   pc: PeerConnection;
+  /** The SFU's candidates, held back until the SFU has our answer (see `answer`). */
+  pendingCandidates: { candidate: string; mid: string }[] | undefined;
   state: string;
   /** By mid; the Map is what keeps each Track (and its callbacks) alive. */
   tracks: Map<string, { track: Track; kind: MediaKind; counter: TrackCounter }>;
@@ -61,7 +63,7 @@ function kindOf(track: Track): MediaKind {
 
 function create(id: string): Subscriber {
   const pc = new nodeDataChannel.PeerConnection(id, { iceServers: [], bindAddress: '127.0.0.1' });
-  const sub: Subscriber = { pc, state: 'new', tracks: new Map() };
+  const sub: Subscriber = { pc, pendingCandidates: undefined, state: 'new', tracks: new Map() };
   pc.onStateChange((s) => (sub.state = s));
   pc.onTrack((track) => {
     const counter = new TrackCounter();
@@ -120,12 +122,43 @@ function closeAll(): void {
   }
 }
 
+/** Splits an SDP into the text without candidate lines and the candidates with their m-line's mid. */
+function withoutCandidates(sdp: string): { sdp: string; candidates: { candidate: string; mid: string }[] } {
+  const candidates: { candidate: string; mid: string }[] = [];
+  const kept: string[] = [];
+  const sections = sdp.split(/\r\n(?=m=)/);
+  for (const section of sections) {
+    const mid = /^a=mid:(\S+)/m.exec(section)?.[1] ?? '0';
+    for (const line of section.split('\r\n')) {
+      if (line.startsWith('a=candidate:')) candidates.push({ candidate: line.slice(2), mid });
+      else if (line !== 'a=end-of-candidates') kept.push(line);
+    }
+  }
+  return { sdp: kept.join('\r\n'), candidates };
+}
+
 const handlers: Handlers<SubscribersApi> = {
+  /**
+   * The SFU's candidates are held back until `connect`: with them in the offer this peer starts
+   * ICE and then its DTLS handshake at once, and when that reaches the SFU before our answer does,
+   * libdatachannel checks our certificate against a remote description it does not have yet,
+   * fails the handshake ("unknown CA") and closes the peer connection. Seen here under load.
+   */
   async answer({ id, sdpOffer }) {
     const sub = subscribers.get(id) ?? create(id);
-    sub.pc.setRemoteDescription(sdpOffer, 'offer');
+    const { sdp, candidates } = withoutCandidates(sdpOffer);
+    sub.pendingCandidates ??= candidates;
+    sub.pc.setRemoteDescription(sdp, 'offer');
     await waitForGathering(sub.pc);
     return { sdpAnswer: await localAnswer(sub.pc, sdpOffer) };
+  },
+
+  connect({ id }) {
+    const sub = subscribers.get(id);
+    if (!sub) throw new TypeError(`no subscriber ${id}`);
+    for (const c of sub.pendingCandidates ?? []) sub.pc.addRemoteCandidate(c.candidate, c.mid);
+    sub.pendingCandidates = [];
+    return null;
   },
 
   snapshot() {
