@@ -11,6 +11,12 @@ import { z } from 'zod';
  * Values are parsed as JSON when they parse (numbers, booleans, arrays), else taken as strings.
  */
 
+/**
+ * Default `bridge.lingerMs`: 10 s covers a page reload or a quick channel flip (the bridge and
+ * its ffmpeg child stay warm) while an abandoned stream stops costing a child within seconds.
+ */
+export const BRIDGE_LINGER_MS = 10_000;
+
 /** A TCP/UDP port; 0 asks the OS for a free one (tests). */
 const port = z.number().int().min(0).max(65535);
 
@@ -104,9 +110,18 @@ export const configSchema = z
         bframes: z.enum(['transcode', 'passthrough']).default('transcode'),
         /** Re-encode VP8 from rooms/WHIP to H.264 for HLS/FLV/RTMP readers. */
         transcodeVp8: z.boolean().default(true),
+        /** `on-demand`: bridge an RTMP/RTSP stream (and run its AAC→Opus child) only while it has WebRTC viewers; `always`: from its start. */
+        mode: z.enum(['on-demand', 'always']).default('on-demand'),
+        /**
+         * How long an on-demand bridge stays after its last WebRTC viewer left, ms: a viewer who
+         * reloads the page or switches back finds it running (no restart, the RTP GOP cache warm).
+         */
+        lingerMs: z.number().int().min(0).max(600_000).default(BRIDGE_LINGER_MS),
+        /** Opus bitrate for WebRTC viewers of AAC streams, bits per second. */
+        opusBitrate: z.number().int().min(6_000).max(510_000).default(96_000),
       })
       .strict()
-      .default({ enabled: true, bframes: 'transcode', transcodeVp8: true }),
+      .default({ enabled: true, bframes: 'transcode', transcodeVp8: true, mode: 'on-demand', lingerMs: BRIDGE_LINGER_MS, opusBitrate: 96_000 }),
     redis: z.object({ url: z.string().nullable().default(null) }).strict().default({ url: null }),
   })
   .strict();

@@ -8,12 +8,13 @@ import { isRtcpPacket } from '../../protocol/rtp/header.js';
 import { rtpFormatFor, type RtpPacketizer } from '../../protocol/rtp-formats/index.js';
 import { ParseError } from '../../protocol/errors.js';
 import { randomInt } from 'node:crypto';
-import type { Reader } from '../hub/reader.js';
+import type { Reader, ReaderItem } from '../hub/reader.js';
 import type { Stream } from '../hub/stream.js';
 import { AacToOpus } from '../transcode/aac-to-opus.js';
 import { Backoff } from '../transcode/backoff.js';
 import { H264Encoder } from '../transcode/h264-encoder.js';
 import { detectBFrames } from './bframes.js';
+import { CatchUpPacer } from './catch-up-pacer.js';
 import { StreamWallClock } from './rtp-clock.js';
 import { RtpTrackSender } from './rtp-sender.js';
 
@@ -78,6 +79,10 @@ export class StreamBridge {
   #videoNeedsKeyframe = true;
   #timer: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
+  /** Sends the backlog (cached GOP + units held while opening) faster than real time, then live. */
+  readonly #pacer = new CatchUpPacer((unit) => this.#send(unit));
+  /** Waiters of `whenOpen()`. */
+  #openWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   /** PLI received from the SFU (viewers joining): counted; pass-through video cannot act on them. */
   plis = 0;
 
@@ -87,8 +92,22 @@ export class StreamBridge {
     this.#config = config;
     this.#log = log.child({ path: stream.path });
     this.#reader = stream.subscribe('webrtc', '127.0.0.1', { onReadable: () => this.#drain(), onClose: (reason) => this.close(reason) });
-    // The cached GOP is in the past: WebRTC viewers start at the next keyframe (by PLI).
-    for (let item = this.#reader.shift(); item; item = this.#reader.shift()) if (item.kind === 'tracks') this.#tracks = item.tracks;
+    // The reader starts with the stream's cached GOP (gateway/hub): it is sent first, at
+    // CATCH_UP_SPEED × real time, so the SFU has a keyframe at once instead of after the
+    // publisher's next one (which a PLI cannot hasten for an RTMP source). The wall clock is
+    // anchored at the newest cached unit, which was captured about now.
+    const initial: ReaderItem[] = [];
+    for (let item = this.#reader.shift(); item; item = this.#reader.shift()) initial.push(item);
+    const newest = initial.findLast((i) => i.kind === 'unit');
+    if (newest?.kind === 'unit') this.#wall.capture(newest.unit.pts);
+    for (const item of initial) this.#take(item);
+  }
+
+  /** Resolves once the bridge is open (`bridgeOpen` answered); rejects if it closes first. */
+  whenOpen(): Promise<void> {
+    if (this.#state === 'open') return Promise.resolve();
+    if (this.#state === 'closed') return Promise.reject(new Error('bridge closed'));
+    return new Promise((resolve, reject) => this.#openWaiters.push({ resolve, reject }));
   }
 
   /** The running children (for tests and stats). */
@@ -111,6 +130,7 @@ export class StreamBridge {
     this.#state = 'closed';
     if (this.#timer) clearInterval(this.#timer);
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#pacer.close();
     this.#reader.close(reason);
     this.#encoder?.close();
     this.#aac?.close();
@@ -118,14 +138,17 @@ export class StreamBridge {
     this.#socket = null;
     this.#pending = [];
     if (wasOpen) this.#channel.closed(this.#stream.path, reason.slice(0, 200));
+    for (const w of this.#openWaiters.splice(0)) w.reject(new Error(`bridge closed: ${reason}`));
     this.#log.info({ plis: this.plis, videoPackets: this.#video?.sender.packets ?? 0, audioPackets: this.#audio?.sender.packets ?? 0 }, `closed: ${reason}`);
   }
 
   #drain(): void {
-    for (let item = this.#reader.shift(); item && this.#state !== 'closed'; item = this.#reader.shift()) {
-      if (item.kind === 'tracks') this.#onTracks(item.tracks);
-      else this.#onUnit(item.unit);
-    }
+    for (let item = this.#reader.shift(); item && this.#state !== 'closed'; item = this.#reader.shift()) this.#take(item);
+  }
+
+  #take(item: ReaderItem): void {
+    if (item.kind === 'tracks') this.#onTracks(item.tracks);
+    else this.#onUnit(item.unit);
   }
 
   #onTracks(tracks: readonly TrackInfo[]): void {
@@ -140,7 +163,7 @@ export class StreamBridge {
   #onUnit(unit: AccessUnit): void {
     this.#wall.capture(unit.pts);
     if (this.#state === 'open') {
-      this.#send(unit);
+      if (!this.#pacer.push(unit)) this.#send(unit);
       return;
     }
     if (unit.type === 'video') {
@@ -217,7 +240,7 @@ export class StreamBridge {
         const codec = t.codec;
         const track: AudioTrackInfo = codec === 'opus' ? { type: 'audio', codec: 'opus', sampleRate: 48000, channels: 2 } : plan.audio;
         this.#audio = { sender, packetizer: rtpFormatFor(codec)!.createPacketizer(track, options) };
-        if (plan.audio.codec === 'aac') this.#aac = new AacToOpus(plan.audio, this.#log.child({ child: 'aac-opus' }), (unit) => this.#sendAudio(unit));
+        if (plan.audio.codec === 'aac') this.#aac = new AacToOpus(plan.audio, this.#log.child({ child: 'aac-opus' }), (unit) => this.#sendAudio(unit), this.#config.opusBitrate);
       }
     });
     this.#state = 'open';
@@ -225,9 +248,10 @@ export class StreamBridge {
     this.#timer = setInterval(() => this.#reports(), SENDER_REPORT_INTERVAL_MS);
     this.#channel.status(this.#stream.path, { bridged: true, videoTranscoded: plan.transcodeVideo });
     this.#log.info({ port: result.port, tracks: plan.params.tracks.map((t) => t.codec), videoTranscoded: plan.transcodeVideo }, 'bridge open');
+    for (const w of this.#openWaiters.splice(0)) w.resolve();
     const pending = this.#pending;
     this.#pending = [];
-    for (const unit of pending) this.#send(unit);
+    this.#pacer.start(pending);
   }
 
   #send(unit: AccessUnit): void {

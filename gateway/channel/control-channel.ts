@@ -12,6 +12,7 @@ import {
   type GatewayRequestMethod,
   type RequestParams,
   type RequestResult,
+  type ServerRequestMethod,
 } from '../../protocol/control/messages.js';
 import { logger } from '../lib/logger.js';
 
@@ -66,7 +67,8 @@ export class ControlChannel {
   #nextId = 1;
   #closed = false;
   readonly #notificationListeners: ((n: AnyServerNotification) => void)[] = [];
-  #onRequest: ((req: AnyServerRequest) => Promise<unknown>) | null = null;
+  /** Handler of each server request method (a module claims the methods it answers). */
+  readonly #requestHandlers = new Map<ServerRequestMethod, (req: AnyServerRequest) => Promise<unknown>>();
   #onClose: () => void = () => {};
 
   constructor(transport: ChannelTransport, options: { timeoutMs?: number } = {}) {
@@ -90,11 +92,12 @@ export class ControlChannel {
   }
 
   /**
-   * Sets the handler of server requests (`ingestOpen`): its result is the response; a throw
-   * becomes an error response (code from the error's `code` field, else 'failed').
+   * Sets the handler of the server requests `methods` (`ingestOpen`, `bridgeStart`): its
+   * result is the response; a throw becomes an error response (code from the error's `code`
+   * field, else 'failed'). A later handler of the same method replaces the earlier one.
    */
-  onRequest(handler: (req: AnyServerRequest) => Promise<unknown>): void {
-    this.#onRequest = handler;
+  onRequest(methods: readonly ServerRequestMethod[], handler: (req: AnyServerRequest) => Promise<unknown>): void {
+    for (const m of methods) this.#requestHandlers.set(m, handler);
   }
 
   /** Called once when the channel closes (server gone). */
@@ -194,7 +197,7 @@ export class ControlChannel {
   /** Runs a server request through the handler and sends exactly one response. */
   #answer(id: number, method: string, params: unknown): void {
     const req = checkServerRequest(method, params);
-    const handler = this.#onRequest;
+    const handler = req.ok ? this.#requestHandlers.get(req.value.method) : undefined;
     if (!req.ok || !handler) {
       const known = Object.prototype.hasOwnProperty.call(serverRequests, method);
       const error = req.ok || !known ? { code: 'unsupported', message: `no handler for ${method}` } : { code: 'bad_request', message: req.reason.slice(0, 500) };

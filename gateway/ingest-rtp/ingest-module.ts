@@ -18,7 +18,7 @@ export const ingestRtpModule: GatewayModuleFactory = async ({ config, hub, chann
   const forget = (ingest: RtpIngest): void => {
     if (ingests.get(ingest.path) === ingest) ingests.delete(ingest.path);
   };
-  channel.onRequest(async (req) => {
+  channel.onRequest(['ingestOpen'], async (req) => {
     switch (req.method) {
       case 'ingestOpen': {
         ingests.get(req.params.path)?.close('replaced by a new ingest');

@@ -7,8 +7,8 @@ import { FfmpegProcess } from './ffmpeg-process.js';
 import { MediaClock } from './media-clock.js';
 import { OggPageReader } from './ogg.js';
 
-/** Opus bitrate for WebRTC viewers: transparent for stereo speech and music at 48 kHz. */
-export const OPUS_BITRATE = '64k';
+/** Default Opus bitrate for WebRTC viewers, bits per second (`bridge.opusBitrate`): transparent for stereo music at 48 kHz. */
+export const OPUS_BITRATE = 96_000;
 /** Opus frame length, ms: 20 ms is WebRTC's default (RFC 7587 §4.2 allows 2.5–120). */
 export const OPUS_FRAME_MS = 20;
 /** Packet length of each Ogg page ffmpeg writes, µs: one Opus packet per page, no muxer delay. */
@@ -32,7 +32,7 @@ export class AacToOpus {
   /** Input AUs dropped (child down or behind). */
   dropped = 0;
 
-  constructor(track: AudioTrackInfo, log: Logger, onPacket: (unit: AccessUnit) => void) {
+  constructor(track: AudioTrackInfo, log: Logger, onPacket: (unit: AccessUnit) => void, bitrate = OPUS_BITRATE) {
     if (!track.config) throw new TypeError('AAC track without AudioSpecificConfig');
     const asc = parseAudioSpecificConfig(track.config);
     this.#config = { objectType: asc.objectType, sampleRate: asc.sampleRate, channelConfiguration: asc.channelConfiguration, samplesPerFrame: asc.samplesPerFrame };
@@ -40,7 +40,7 @@ export class AacToOpus {
     this.#process = new FfmpegProcess({
       log,
       args: ['-probesize', '2048', '-analyzeduration', '0', '-fflags', 'nobuffer', '-f', 'aac', '-i', 'pipe:0',
-        '-map', '0:a', '-c:a', 'libopus', '-b:a', OPUS_BITRATE, '-ar', String(OPUS_SAMPLE_RATE), '-ac', '2', '-application', 'lowdelay', '-frame_duration', String(OPUS_FRAME_MS),
+        '-map', '0:a', '-c:a', 'libopus', '-b:a', String(bitrate), '-ar', String(OPUS_SAMPLE_RATE), '-ac', '2', '-application', 'lowdelay', '-frame_duration', String(OPUS_FRAME_MS),
         '-f', 'ogg', '-page_duration', String(OGG_PAGE_DURATION_US), '-flush_packets', '1', 'pipe:1'],
       onStart: () => this.#restarted(),
       onData: (chunk) => this.#output(chunk),

@@ -9,8 +9,9 @@ import { z } from 'zod';
  * gateway → server requests: `authorizePublish`, `authorizePlay`, `locateStream`, `bridgeOpen`.
  * gateway → server notifications: `hello`, `ready`, `streamPublished`, `streamTracks`,
  *   `streamUnpublished`, `streamStats`, `bridgeClosed`, `bridgeStatus`.
- * server → gateway requests: `ingestOpen`.
- * server → gateway notifications: `config` (the answer to `hello`), `kickStream`, `ingestClose`.
+ * server → gateway requests: `ingestOpen`, `bridgeStart`.
+ * server → gateway notifications: `config` (the answer to `hello`), `kickStream`, `ingestClose`,
+ *   `bridgeStop`.
  *
  * The bridge messages move media between the SFU and a worker as plain RTP on 127.0.0.1
  * (RFC 3550, RTP and RTCP muxed on one port, RFC 5761): `bridgeOpen` makes a gateway stream
@@ -191,6 +192,13 @@ export const bridgeConfigSchema = z.object({
   bframes: z.enum(['transcode', 'passthrough']).default('transcode'),
   /** VP8 from rooms/WHIP is re-encoded to H.264 for HLS/FLV/RTMP readers. */
   transcodeVp8: z.boolean().default(true),
+  /**
+   * `on-demand`: a stream is bridged (and its AAC→Opus child runs) only while the server asks
+   * (`bridgeStart` … `bridgeStop`, while it has WebRTC viewers); `always`: every stream at once.
+   */
+  mode: z.enum(['on-demand', 'always']).default('on-demand'),
+  /** Opus bitrate of the AAC→Opus child, bits per second (RFC 7587 §3.1.1: 6–510 kb/s). */
+  opusBitrate: z.number().int().min(6_000).max(510_000).default(96_000),
 });
 export type BridgeConfig = z.infer<typeof bridgeConfigSchema>;
 
@@ -240,6 +248,12 @@ export const serverRequests = {
    * (RTP and RTCP muxed) and answers with it; the server's PlainRtpTransport sends there.
    */
   ingestOpen: { params: ingestOpenParamsSchema, result: z.object({ port: z.number().int().min(1).max(65535) }) },
+  /**
+   * Bridge a stream of this worker now (`bridge.mode: on-demand`, a WebRTC viewer arrived):
+   * answered once the worker's own `bridgeOpen` was answered, so the SFU's producers exist.
+   * A path already bridged answers at once; a path not live here fails with code `not_found`.
+   */
+  bridgeStart: { params: z.object({ path: streamPathSchema }), result: z.object({ path: streamPathSchema }) },
 } as const;
 export type ServerRequestMethod = keyof typeof serverRequests;
 export type ServerRequestParams<M extends ServerRequestMethod> = z.infer<(typeof serverRequests)[M]['params']>;
@@ -253,6 +267,8 @@ export const serverNotifications = {
   kickStream: z.object({ path: streamPathSchema, reason: z.string().max(200) }),
   /** Stop an ingest opened with `ingestOpen`: the worker unpublishes the stream and frees the port. */
   ingestClose: z.object({ path: streamPathSchema, reason: z.string().max(200) }),
+  /** Stop bridging a stream started with `bridgeStart` (its last WebRTC viewer left); the worker answers with `bridgeClosed`. */
+  bridgeStop: z.object({ path: streamPathSchema, reason: z.string().max(200) }),
 } as const;
 export type ServerNotificationMethod = keyof typeof serverNotifications;
 export type ServerNotification<M extends ServerNotificationMethod> = z.infer<(typeof serverNotifications)[M]>;

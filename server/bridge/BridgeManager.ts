@@ -1,9 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { streamPathSchema, type BridgeOpenParams, type BridgeOpenResult } from '../../protocol/control/messages.js';
 import type { BridgeHandler } from '../gateway/bridge-hooks.js';
-import { ConflictError, InvalidStateError } from '../lib/errors.js';
+import { ConflictError, InvalidStateError, NotFoundError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import type { Producer, Router, Sfu } from '../sfu/index.js';
+import { BridgeDemand } from './BridgeDemand.js';
 import { bridgeTrackCodec } from './codecs.js';
 import { GatewayIngest, type IngestPort } from './GatewayIngest.js';
 import { StreamSource } from './StreamSource.js';
@@ -15,6 +16,16 @@ export const BRIDGE_HOST = '127.0.0.1';
 /** Room producers a room stream carries (protocol/signaling `source`): the camera and the microphone. */
 const ROOM_STREAM_SOURCES = new Set(['camera', 'mic']);
 
+/** How the manager starts and stops gateway bridges on demand (`bridge.mode: on-demand`). */
+export interface BridgeStarter {
+  /** Whether `path` is a live gateway stream (RTMP/RTSP) that a viewer may have bridged. */
+  canStart(path: string): boolean;
+  /** Asks the owning worker to bridge `path`; resolves once its `bridgeOpen` created the producers. */
+  start(path: string): Promise<void>;
+  /** Tells the owning worker to stop bridging `path`. */
+  stop(path: string, reason: string): void;
+}
+
 /**
  * The path → source index that WHEP, the watch page and the gateway ingest use, and the SFU
  * side of the bridge contract (protocol/control/messages.ts):
@@ -22,7 +33,10 @@ const ROOM_STREAM_SOURCES = new Set(['camera', 'mic']);
  *   `{ path }`), a comedia PlainRtpTransport and one Producer per track;
  * - WHIP publishers (`addWhip`) and room participants (`room/<roomId>/<peerId>`: camera and
  *   microphone, followed as they come and go), each also sent to the gateway (`requestIngest`)
- *   so HLS, HTTP-FLV and RTMP play get them.
+ *   so HLS, HTTP-FLV and RTMP play get them;
+ * - on-demand bridges (with a `starter`): the first WebRTC viewer of a gateway stream that is
+ *   not bridged yet starts its bridge (`viewable`), and `lingerMs` after the last one left
+ *   (`viewerLeft`) the bridge stops and its router closes (BridgeDemand counts the viewers).
  */
 export class BridgeManager implements BridgeHandler {
   readonly sources = new Map<string, StreamSource>();
@@ -31,10 +45,18 @@ export class BridgeManager implements BridgeHandler {
   private readonly ingests = new Map<string, GatewayIngest>();
   private readonly bridgeWorkers = new Map<string, number>();
   private closedValue = false;
+  private readonly starter: BridgeStarter | undefined;
+  private readonly demand: BridgeDemand;
+  /** `bridgeStart`s in flight, so concurrent viewers of a path share one. */
+  private readonly starting = new Map<string, Promise<void>>();
+  /** Paths whose bridge this manager started and must stop when idle. */
+  private readonly onDemand = new Set<string>();
 
-  constructor(options: { sfu: Sfu; gateway?: IngestPort }) {
+  constructor(options: { sfu: Sfu; gateway?: IngestPort; starter?: BridgeStarter; lingerMs?: number }) {
     this.sfu = options.sfu;
     this.gateway = options.gateway;
+    this.starter = options.starter;
+    this.demand = new BridgeDemand({ lingerMs: options.lingerMs ?? 0, onIdle: (path) => this.idle(path) });
     this.sfu.on('newrouter', (router) => this.watchRoomRouter(router));
     for (const router of this.sfu.routers.values()) this.watchRoomRouter(router);
   }
@@ -43,6 +65,49 @@ export class BridgeManager implements BridgeHandler {
   get(path: string): StreamSource | undefined {
     const s = this.sources.get(path);
     return s && !s.closed ? s : undefined;
+  }
+
+  /**
+   * The live source of a path for a new viewer: with a starter, a gateway stream not bridged
+   * yet is bridged first (the call waits for it, bounded by the starter). Undefined when the
+   * path is not live; NotFoundError when its bridge could not start.
+   */
+  async viewable(path: string): Promise<StreamSource | undefined> {
+    const live = this.get(path);
+    if (live || !this.starter || this.closedValue || !this.starter.canStart(path)) return live;
+    let pending = this.starting.get(path);
+    if (!pending) {
+      const starter = this.starter;
+      this.onDemand.add(path);
+      pending = starter.start(path).finally(() => {
+        this.starting.delete(path);
+        // Nobody may join (the WHEP request failed): the bridge still stops after the linger time.
+        this.demand.touch(path);
+      });
+      this.starting.set(path, pending);
+    }
+    try {
+      await pending;
+    } catch (err) {
+      log.warn({ path, reason: err instanceof Error ? err.message : String(err) }, 'bridge start failed');
+      throw new NotFoundError(`stream ${path} could not be bridged`);
+    }
+    return this.get(path);
+  }
+
+  /** A WebRTC viewer (WHEP session) of `path` started. */
+  viewerJoined(path: string): void {
+    if (!this.demand.join(path)) log.warn({ path }, 'viewer not counted: demand table full');
+  }
+
+  /** A WebRTC viewer of `path` left: the last one starts the linger time of an on-demand bridge. */
+  viewerLeft(path: string): void {
+    this.demand.leave(path);
+  }
+
+  /** Viewers counted for `path` (tests, stats). */
+  viewers(path: string): number {
+    return this.demand.viewers(path);
   }
 
   /** BridgeHandler: a worker's `bridgeOpen`; replaces a live bridge of the path. */
@@ -112,9 +177,20 @@ export class BridgeManager implements BridgeHandler {
   close(): void {
     if (this.closedValue) return;
     this.closedValue = true;
+    this.demand.close();
     for (const s of [...this.sources.values()]) s.close();
     for (const i of this.ingests.values()) i.close('server stopping');
     this.ingests.clear();
+  }
+
+  /** No viewer of `path` for `lingerMs`: an on-demand bridge stops and its router closes. */
+  private idle(path: string): void {
+    if (!this.onDemand.delete(path) || !this.starter) return;
+    const source = this.get(path);
+    if (source && source.origin !== 'bridge') return;
+    log.info({ path }, 'no WebRTC viewers: stopping the bridge');
+    this.starter.stop(path, 'no WebRTC viewers');
+    source?.close();
   }
 
   private register(source: StreamSource): void {

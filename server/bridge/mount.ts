@@ -4,9 +4,12 @@ import { whipRoutes } from '../http/routes/whip-whep/whip.js';
 import { logger } from '../lib/logger.js';
 import type { RoomsSubsystem } from '../rooms/mount.js';
 import type { ServerContext, Subsystem } from '../server.js';
-import { BridgeManager } from './BridgeManager.js';
+import { BridgeManager, type BridgeStarter } from './BridgeManager.js';
 
 const log = logger.child({ mod: 'bridge' });
+
+/** Gateway stream origins a worker bridges to the SFU (the others came from it: room, WHIP). */
+const BRIDGEABLE_ORIGINS: ReadonlySet<string> = new Set(['rtmp', 'rtsp-pull', 'rtsp-push']);
 
 /** The WebRTC streams subsystem: the bridge manager, for tests and other subsystems. */
 export interface WebrtcStreamsSubsystem extends Subsystem {
@@ -40,7 +43,15 @@ export function mountWebrtcStreams(ctx: ServerContext, mounted: readonly Subsyst
   if (!rooms) throw new Error('mountWebrtcStreams needs the rooms subsystem mounted first');
   const gateway = mounted.find(isGateway);
   const gatewayOn = gateway !== undefined && gateway.supervisor !== null;
-  const manager = new BridgeManager({ sfu: rooms.sfu, gateway: gatewayOn ? gateway : undefined });
+  const onDemand = gatewayOn && config.bridge.enabled && config.bridge.mode === 'on-demand';
+  const starter: BridgeStarter | undefined = onDemand
+    ? {
+        canStart: (path) => BRIDGEABLE_ORIGINS.has(gateway.registry.get(path)?.origin ?? ''),
+        start: (path) => gateway.startBridge(path),
+        stop: (path, reason) => gateway.stopBridge(path, reason),
+      }
+    : undefined;
+  const manager = new BridgeManager({ sfu: rooms.sfu, gateway: gatewayOn ? gateway : undefined, ...(starter ? { starter } : {}), lingerMs: config.bridge.lingerMs });
   if (gatewayOn) gateway.setBridgeHandler(manager);
   else log.info('gateway disabled: WHIP/room streams reach WebRTC viewers only');
   const common = { manager, secret: config.auth.secret, corsOrigins: config.http.corsOrigins, iceServers: config.webrtc.iceServers };

@@ -72,6 +72,11 @@ export class BridgeHooks {
     this.#call((h) => h.closed(path, reason));
   }
 
+  /** The server stopped the bridge of `path` itself (`bridgeStop`): its worker's `bridgeClosed` is not relayed. */
+  forget(path: string): void {
+    this.#bridges.delete(path);
+  }
+
   /** A worker died: each of its bridges is closed. (Its ingests end through the registry.) */
   workerGone(workerId: number, reason: string): void {
     for (const [path, owner] of [...this.#bridges]) if (owner === workerId) this.closed(workerId, path, reason);

@@ -29,6 +29,10 @@ export interface GatewaySubsystem extends Subsystem {
   requestIngest(params: IngestOpenParams): Promise<{ port: number }>;
   /** Ends an ingest opened with `requestIngest`. */
   closeIngest(path: string, reason: string): void;
+  /** Asks the worker carrying `path` to bridge it now (`bridge.mode: on-demand`); resolves once its producers exist. */
+  startBridge(path: string): Promise<void>;
+  /** Tells the worker carrying `path` to stop bridging it. */
+  stopBridge(path: string, reason: string): void;
 }
 
 /** The gateway subsystem mounted on each HTTP server, for code that holds only the EstuaryServer (tests). */
@@ -74,6 +78,8 @@ export async function mountGateway(ctx: ServerContext): Promise<GatewaySubsystem
       setBridgeHandler: () => {},
       requestIngest: () => Promise.reject(new WorkerRequestError('closed', 'gateway disabled')),
       closeIngest: () => {},
+      startBridge: () => Promise.reject(new WorkerRequestError('closed', 'gateway disabled')),
+      stopBridge: () => {},
     };
     mounted.set(ctx.httpServer, off);
     return off;
@@ -110,6 +116,8 @@ export async function mountGateway(ctx: ServerContext): Promise<GatewaySubsystem
     setBridgeHandler: (handler) => sup.bridge.setHandler(handler),
     requestIngest: (params) => sup.requestIngest(params),
     closeIngest: (path, reason) => sup.closeIngest(path, reason),
+    startBridge: (path) => sup.startBridge(path),
+    stopBridge: (path, reason) => sup.stopBridge(path, reason),
   };
   mounted.set(ctx.httpServer, subsystem);
   return subsystem;

@@ -19,6 +19,14 @@ export const WORKER_START_TIMEOUT_MS = 20_000;
 /** How long `requestIngest` waits for a worker to be ready (one restarting after a crash). */
 export const INGEST_WAIT_READY_MS = 10_000;
 
+/**
+ * How long `startBridge` waits for the owning worker to answer `bridgeStart`: its bridge reads
+ * the cached GOP at once, probes B-frames within a few frames and asks `bridgeOpen`; a stream
+ * that just started may need its first keyframe (a 2 s GOP at most, typically). A WHEP viewer
+ * waits this long at most before its request fails.
+ */
+export const BRIDGE_START_TIMEOUT_MS = 4_000;
+
 /** Figures about one worker slot, for the stats API. */
 export interface WorkerSlotStats {
   id: number;
@@ -118,6 +126,25 @@ export class GatewaySupervisor {
       restarts: s.restarts,
       ...s.ports,
     }));
+  }
+
+  /**
+   * Asks the worker that carries `path` to bridge it to the SFU (`bridgeStart`); resolves once
+   * that worker's `bridgeOpen` was answered (the producers exist). Rejects with
+   * WorkerRequestError when no ready worker carries it, or on timeout.
+   */
+  async startBridge(path: string): Promise<void> {
+    const owner = this.#registry.get(path)?.worker;
+    const worker = owner === undefined ? undefined : this.#slots[owner]?.worker;
+    if (this.#closed || !worker?.ready) throw new WorkerRequestError('closed', `no ready gateway worker carries ${path}`);
+    await worker.request('bridgeStart', { path }, BRIDGE_START_TIMEOUT_MS);
+  }
+
+  /** Tells the worker that carries `path` to stop bridging it (`bridgeStop`); its later `bridgeClosed` is not relayed. */
+  stopBridge(path: string, reason: string): void {
+    const owner = this.bridge.bridgedPaths.get(path) ?? this.#registry.get(path)?.worker;
+    this.bridge.forget(path);
+    if (owner !== undefined) this.#slots[owner]?.worker?.notify('bridgeStop', { path, reason: reason.slice(0, 200) });
   }
 
   /** Closes the publisher of a stream on the worker that carries it. */

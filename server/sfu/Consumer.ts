@@ -51,6 +51,11 @@ export interface ConsumerInternal {
    * consumer reuses for the next packet: a sender that sends later must copy it first.
    */
   send(packet: Uint8Array): boolean;
+  /**
+   * Whether `send` can deliver now. An engine track opens (SRTP keys) a moment after the
+   * transport reports 'connected'; a GOP replay waits for it. Absent: always.
+   */
+  canSend?(): boolean;
 }
 
 /**
@@ -93,6 +98,8 @@ export class Consumer extends EnhancedEventEmitter<{
   /** Last FIR command seen (RFC 5104 §4.3.1.2: its sequence number is per requesting SSRC). */
   private lastFirSender = -1;
   private lastFirSeq = -1;
+  /** A GOP replay waits for the track to open (see `ConsumerInternal.canSend`). */
+  private replayPending = false;
   private pausedValue: boolean;
   private producerPausedValue: boolean;
   private closedValue = false;
@@ -130,13 +137,19 @@ export class Consumer extends EnhancedEventEmitter<{
     return this.closedValue;
   }
 
-  /** Starts forwarding; a video consumer asks the producer for a keyframe to start decoding. */
+  /**
+   * Starts forwarding. A video consumer needs a keyframe to start decoding: its producer's
+   * cached GOP (bridged streams, RtpGopCache) is replayed to it at once, which opens the gate;
+   * otherwise, or when that did not open it, the producer is asked for a keyframe.
+   */
   resume(): void {
     if (this.closedValue || !this.pausedValue) return;
     this.pausedValue = false;
     this.rewriter.resync();
     this.gate();
-    this.internal.producer.onConsumerResumed();
+    if (this.kind === 'video' && this.internal.canSend?.() === false) this.replayPending = true;
+    else if (this.kind === 'video') this.internal.producer.replayGop(this);
+    if (this.gated || !this.isKeyframe) this.internal.producer.onConsumerResumed();
   }
 
   pause(): void {
@@ -195,6 +208,12 @@ export class Consumer extends EnhancedEventEmitter<{
    */
   forward(packet: Buffer, header: RtpHeader, nowMs: number): boolean {
     if (this.pausedValue || this.producerPausedValue || this.closedValue) return false;
+    if (this.replayPending) {
+      // Until the track opens nothing can be sent; then the replay sends this packet too.
+      if (this.internal.canSend?.() === false) return false;
+      this.replayPending = false;
+      if (this.internal.producer.replayGop(this) > 0) return true;
+    }
     if (this.gated && !this.passesGate(packet, header)) return false;
     if (!this.rewriter.rewrite(header.ssrc, header.sequenceNumber, header.timestamp, nowMs)) return false;
     const seq = this.rewriter.seq;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { ParseError } from '../../protocol/errors.js';
+import { isH264KeyframePayload } from '../../protocol/rtp-formats/index.js';
 import { buildReceiverReport, parseRtcp, type ReportBlock } from '../../protocol/rtcp/index.js';
 import { isRtcpPacket, parseRtpHeader } from '../../protocol/rtp/index.js';
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
@@ -10,6 +11,7 @@ import { logger } from '../lib/logger.js';
 import { Consumer } from './Consumer.js';
 import type { MediaKind, RtpCodec } from './ortc.js';
 import { Producer } from './Producer.js';
+import { RtpGopCache } from './RtpGopCache.js';
 import type { TransportInternal } from './WebRtcTransport.js';
 
 const log = logger.child({ mod: 'sfu-plain' });
@@ -166,6 +168,9 @@ export class PlainRtpTransport extends EnhancedEventEmitter<{
       appData: options.appData ?? {},
       rtcpSenderSsrc: this.rtcpSenderSsrc,
       sendRtcp: (packet) => this.send(packet),
+      // A plain-RTP source (the gateway bridge of an RTMP/RTSP stream) cannot make a keyframe
+      // when a viewer joins: its GOP is cached and replayed instead.
+      ...(kind === 'video' && codec.mimeType.toLowerCase() === 'video/h264' ? { gopCache: new RtpGopCache(isH264KeyframePayload) } : {}),
     });
     this.producers.set(producer.id, producer);
     this.receiving.set(ssrc, { producer, baseSeq: 0, maxSeq: 0, cycles: 0, received: 0, expectedPrior: 0, receivedPrior: 0, lastSr: 0, lastSrAt: 0, started: false });

@@ -9,6 +9,7 @@ import type { Consumer } from './Consumer.js';
 import { NackGenerator } from './NackGenerator.js';
 import type { MediaKind, RtpCodec } from './ortc.js';
 import { RateMeter } from './RateMeter.js';
+import type { RtpGopCache } from './RtpGopCache.js';
 
 const log = logger.child({ mod: 'sfu-producer' });
 
@@ -47,6 +48,11 @@ export interface ProducerInternal {
   rtcpSenderSsrc: number;
   /** Sends RTCP to the publisher (guarded; false when it could not go). */
   sendRtcp(packet: Uint8Array): boolean;
+  /**
+   * Video whose publisher cannot make a keyframe on request (bridged RTMP/RTSP): the packets
+   * since the last keyframe, replayed to each consumer that resumes.
+   */
+  gopCache?: RtpGopCache;
 }
 
 /**
@@ -68,6 +74,9 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
   private consumerList: Consumer[] = [];
   /** The header of the packet being forwarded, reused for every packet (consumers read it synchronously). */
   private readonly header = emptyRtpHeader();
+  /** Header of a packet being replayed from the GOP cache (kept apart from the live one). */
+  private readonly replayHeader = emptyRtpHeader();
+  private readonly gopCache: RtpGopCache | undefined;
   private readonly internal: ProducerInternal;
   private readonly nack: NackGenerator | undefined;
   private readonly meter = new RateMeter();
@@ -89,6 +98,7 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
     this.pausedValue = internal.paused;
     const wantsNack = (internal.codec.rtcpFeedback ?? []).some((f) => f.type === 'nack' && f.parameter === undefined);
     this.nack = wantsNack ? new NackGenerator() : undefined;
+    this.gopCache = internal.gopCache;
   }
 
   get paused(): boolean {
@@ -156,6 +166,7 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
     for (const c of [...this.consumers]) c.onProducerClose();
     this.consumers.clear();
     this.consumerList = [];
+    this.gopCache?.clear();
     log.debug({ producerId: this.id }, 'producer closed');
     this.safeEmit('@close');
     this.safeEmit('close');
@@ -175,6 +186,23 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
   /** @internal A consumer started receiving: the first one makes the publisher send a keyframe. */
   onConsumerResumed(): void {
     if (this.kind === 'video' && !this.pausedValue) this.requestKeyFrame();
+  }
+
+  /**
+   * @internal A consumer resumed: sends it the cached GOP (keyframe first, then the frames
+   * since, in order, through its own rewriter) so it starts decoding now rather than at the
+   * next keyframe; live packets follow in sequence. Returns the packets sent (0 without cache).
+   */
+  replayGop(consumer: Consumer): number {
+    if (!this.gopCache || this.closedValue || this.pausedValue) return 0;
+    const now = performance.now();
+    let sent = 0;
+    for (const packet of this.gopCache.packets) {
+      parseRtpHeaderInto(packet, this.replayHeader); // parsed once already on arrival
+      if (consumer.forward(packet, this.replayHeader, now)) sent++;
+    }
+    this.counters.packetsForwarded += sent;
+    return sent;
   }
 
   /**
@@ -206,6 +234,7 @@ export class Producer extends EnhancedEventEmitter<{ pause: []; resume: []; clos
     this.meter.add(packet.length, now);
     if (this.nack) this.trackLoss(header.sequenceNumber, now);
     if (this.keyFrameRequestPending) this.requestKeyFrame();
+    this.gopCache?.push(packet, header);
     if (this.pausedValue) return;
     const list = this.consumerList;
     let forwarded = 0;

@@ -333,7 +333,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<{
 
   /** The one wiring of a new consumer on an engine track: RTCP from the viewer in, owned, SSRC released on close. */
   private addConsumer(producer: Producer, params: ConsumerMediaParameters, track: Track, paused: boolean, appData: Record<string, unknown>): Consumer {
-    const consumer = new Consumer({ producer, codec: params.codec, ssrc: params.ssrc, cname: params.cname, mid: params.mid, paused, appData, send: (packet) => sendOnTrack(track, packet) });
+    const consumer = new Consumer({ producer, codec: params.codec, ssrc: params.ssrc, cname: params.cname, mid: params.mid, paused, appData, send: (packet) => sendOnTrack(track, packet), canSend: () => track.isOpen() });
     track.onMessage((msg) => consumer.receive(msg));
     this.consumers.set(consumer.id, consumer);
     consumer.once('@close', () => {

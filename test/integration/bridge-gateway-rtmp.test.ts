@@ -35,7 +35,7 @@ const sinks = new Map<string, Sink>();
 const extraChildren = new Set<ChildProcess>();
 
 before(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ bridge: { mode: 'always' } }); // this test stands in for the SFU: no viewers ask for bridges
   const gw = gatewayOf(t.server.httpServer);
   assert.ok(gw, 'gateway subsystem mounted');
   gw.setBridgeHandler({

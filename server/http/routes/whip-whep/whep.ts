@@ -32,7 +32,8 @@ export function whepRoutes(options: WhepOptions): { router: Router; sessions: Se
     const path = streamPathOf(req);
     const sdpOffer = bodyOf(req, SDP_TYPE);
     if (options.secret !== null) await requireStreamToken(req, res, options.secret, path, false);
-    const source = options.manager.get(path);
+    // An RTMP/RTSP stream not bridged yet (bridge.mode: on-demand) is bridged now; bounded wait.
+    const source = await options.manager.viewable(path);
     if (!source) throw new NotFoundError(`stream ${path} is not live`);
     const transport = source.router.createWebRtcTransport({ direction: 'recv', appData: { path, whep: true } });
     let consumers: Consumer[];
@@ -44,6 +45,9 @@ export function whepRoutes(options: WhepOptions): { router: Router; sessions: Se
       throw err;
     }
     const session = sessions.add(path, transport, sdpOffer);
+    // One viewer for on-demand bridging until the session ends (DELETE, ICE failure, source gone).
+    options.manager.viewerJoined(path);
+    transport.once('close', () => options.manager.viewerLeft(path));
     // Consumers start when the viewer can receive: the first keyframe then reaches its decoder.
     transport.on('connectionstatechange', (state) => {
       if (state === 'connected') for (const c of consumers) c.resume();
