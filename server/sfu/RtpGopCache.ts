@@ -19,12 +19,14 @@ export const RTP_GOP_CACHE_MAX_BYTES = 3 * 1024 * 1024;
  * at, with the codec's keyframe test (`isH264KeyframePayload`: SPS or IDR start). A keyframe
  * start empties the cache; past the bounds it empties and stays empty until the next one.
  *
- * What a browser does with the replay (Consumer.resume sends it at once, original timestamps,
- * then live): the keyframe decodes and shows within a round trip of the resume; the frames of
- * the rest of the GOP arrive together, so the first picture is as old as the GOP's elapsed part
- * and the receiver's jitter buffer first plays them on their timestamps, then converges on live
- * as its delay estimate adapts (measured in test/integration/bridge-demand.test.ts and the
- * report of the change that added this cache).
+ * What the viewer gets (Consumer.resume sends the replay at once, once its track is open,
+ * original timestamps, then live): measured at the RTP level (test/integration/
+ * bridge-demand.test.ts, 2 s GOP, join 1 s into it), the first video packet starts a keyframe
+ * ~60 ms after the WHEP POST instead of up to a GOP later. The rest of the GOP arrives in the
+ * same burst, so the first picture is as old as the GOP's elapsed part; a browser's jitter
+ * buffer is expected to play those frames on their timestamps (latency right after the join up
+ * to one GOP) and then adapt toward live. That trend (`jitterBufferDelay` in Chromium) is not
+ * measured yet; re-stamping the replay to a compressed timeline is the alternative if it is slow.
  */
 export class RtpGopCache {
   readonly #isKeyframe: (payload: Uint8Array) => boolean;
