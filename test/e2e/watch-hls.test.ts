@@ -49,7 +49,7 @@ async function videoState(page: Page): Promise<{ time: number; width: number; he
   });
 }
 
-test('the watch page of an RTMP stream plays it over LL-HLS with hls.js', async (ctx) => {
+test('the watch page of an RTMP stream with ?mode=hls plays it over LL-HLS with hls.js', async (ctx) => {
   if (!h264Mse) {
     // Flagged in the report: without H.264/AAC in MSE this browser cannot play the stream.
     ctx.diagnostic('Chromium lacks H.264/AAC in MSE: asserting the page reports an error instead of playing');
@@ -60,7 +60,7 @@ test('the watch page of an RTMP stream plays it over LL-HLS with hls.js', async 
     if (/\/part\d+\.\d+\.m4s$/.test(r.url())) parts.push(r.url());
   });
   try {
-    await page.goto(`${t.http}/watch/live/test`, { timeout: 15_000 });
+    await page.goto(`${t.http}/watch/live/test?mode=hls`, { timeout: 15_000 });
     if (!h264Mse) {
       await waitFor('an error state', async () => ((await videoState(page)).state === 'error' ? true : undefined), 20_000);
       return;
@@ -106,7 +106,7 @@ test('the watch page of a stream that is not live says offline and retries', asy
 test('?embed=1 hides the page chrome and the overlay, keeping the video', async () => {
   const page = await browser.newPage();
   try {
-    await page.goto(`${t.http}/watch/live/test?embed=1`, { timeout: 15_000 });
+    await page.goto(`${t.http}/watch/live/test?mode=hls&embed=1`, { timeout: 15_000 });
     assert.equal(await page.isVisible('header.chrome'), false);
     assert.equal(await page.isVisible('#overlay'), false);
     assert.equal(await page.isVisible('[data-testid="watch-video"]'), true);
