@@ -6,6 +6,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import { buildConfig } from '../../server/config.js';
 import { startServer, type EstuaryServer } from '../../server/server.js';
 import { FlvTagReader } from '../../protocol/flv/tag-reader.js';
@@ -55,12 +56,12 @@ export async function startTestServer(extra: Record<string, unknown> = {}): Prom
 
 const children = new Set<ChildProcess>();
 
-/** ffmpeg publishing H.264 + AAC (testsrc 320x240, 25 fps, GOP 1 s) to `url` for `seconds`. */
-export function publish(url: string, seconds = 60): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+/** ffmpeg publishing H.264 + AAC (testsrc 320x240, 25 fps, GOP 1 s) to `url` for `seconds`; `x264` adds encoder options. */
+export function publish(url: string, seconds = 60, x264: readonly string[] = []): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
   const child = spawn(
     'ffmpeg',
     ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', '-t', String(seconds), '-f', 'flv', url],
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', ...x264, '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', '-t', String(seconds), '-f', 'flv', url],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   children.add(child);
@@ -154,4 +155,22 @@ export function readFlv(url: string, enough: (tags: FlvTag[]) => boolean, timeou
       reject(err);
     });
   });
+}
+
+/** Pids of the processes whose parent is `parent` and whose command line contains `marker` (Linux /proc). */
+export function childPids(parent: number, marker: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after "(comm)": state, ppid, ... (proc(5)); comm may hold spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parent) continue;
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) pids.push(Number(name));
+    } catch {
+      // the process went away meanwhile
+    }
+  }
+  return pids;
 }
