@@ -57,7 +57,10 @@ export class H264Encoder {
     const demux = input.codec === 'h264' ? ['-f', 'h264'] : ['-f', 'ivf'];
     this.#process = new FfmpegProcess({
       log,
-      args: ['-probesize', '32768', '-analyzeduration', '0', '-fflags', 'nobuffer', ...demux, '-i', 'pipe:0', ...ENCODE_ARGS],
+      // No `-fflags nobuffer`: it discards the packets read while probing, and a WebRTC VP8
+      // publisher may send its only keyframe then (libwebrtc sends keyframes on request), after
+      // which the decoder drops every frame ("Discarding interframe without a prior keyframe").
+      args: ['-probesize', '32768', '-analyzeduration', '0', ...demux, '-i', 'pipe:0', ...ENCODE_ARGS],
       onStart: () => {
         this.#needKeyframe = true;
         this.#ivfHeaderSent = false;
