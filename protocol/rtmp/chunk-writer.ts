@@ -1,3 +1,4 @@
+import { concatBytes } from '../bits/byte-writer.js';
 import {
   DEFAULT_CHUNK_SIZE,
   EXTENDED_TIMESTAMP,
@@ -57,16 +58,7 @@ export class RtmpChunkWriter {
 
   /** Encodes several messages into one buffer (one socket write). */
   writeAll(msgs: readonly RtmpMessage[]): Uint8Array {
-    const parts = msgs.map((m) => this.write(m));
-    let n = 0;
-    for (const p of parts) n += p.length;
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatBytes(msgs.map((m) => this.write(m)));
   }
 
   /** Encodes one message as chunks. */
