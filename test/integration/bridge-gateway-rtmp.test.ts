@@ -7,7 +7,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { readdirSync, readFileSync } from 'node:fs';
 import { gatewayOf } from '../../server/gateway/mount.js';
 import type { BridgeOpenParams } from '../../protocol/control/messages.js';
 import { parseRtpHeader, isRtcpPacket } from '../../protocol/rtp/header.js';
@@ -15,7 +14,7 @@ import { parseRtcp } from '../../protocol/rtcp/parse.js';
 import { createH264Depacketizer } from '../../protocol/rtp-formats/index.js';
 import { opusPacketDuration } from '../../protocol/codec/opus.js';
 import type { AccessUnit } from '../../protocol/media/access-unit.js';
-import { getJson, killChildren, publish, startTestServer, waitFor, type TestServer } from './gateway-helpers.js';
+import { childPids, getJson, killChildren, publish, startTestServer, waitFor, type TestServer } from './gateway-helpers.js';
 
 const VIDEO_PT = 102;
 const AUDIO_PT = 111;
@@ -90,23 +89,6 @@ function opusPayloads(sink: Sink): Uint8Array[] {
   });
 }
 
-/** Pids of ffmpeg children of `parent` whose command line contains `marker` (Linux /proc). */
-function childFfmpeg(parent: number, marker: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== parent) continue;
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) pids.push(Number(name));
-    } catch {
-      // the process went away meanwhile
-    }
-  }
-  return pids;
-}
-
 test('an RTMP stream (H.264 baseline + AAC) is sent as H.264 and Opus RTP with the given SSRC/PT, and Sender Reports', async () => {
   publish(`${t.rtmp}/live/demo`, 60);
   const sink = await waitFor('bridgeOpen for live/demo', () => sinks.get('live/demo'), 15_000);
@@ -128,13 +110,13 @@ test('a killed AAC→Opus child is restarted: Opus resumes while video kept flow
   const worker = t.server.httpServer && gatewayOf(t.server.httpServer)?.supervisor?.stats()[0]?.pid;
   assert.ok(worker);
   const [pid] = await waitFor('the AAC→Opus child', () => {
-    const p = childFfmpeg(worker, 'libopus');
+    const p = childPids(worker, 'libopus');
     return p.length === 1 ? p : undefined;
   }, 5_000);
   assert.ok(pid);
   process.kill(pid, 'SIGKILL');
   const killedAt = Date.now();
-  await waitFor('a new AAC→Opus child', () => childFfmpeg(worker, 'libopus').some((p) => p !== pid), 5_000, 50);
+  await waitFor('a new AAC→Opus child', () => childPids(worker, 'libopus').some((p) => p !== pid), 5_000, 50);
   await waitFor('Opus packets after the restart', () => sink.audio.filter((a) => a.at > killedAt + 300).length >= 10, 8_000);
   const resumedAt = sink.audio.find((a) => a.at > killedAt + 300)?.at ?? Date.now();
   // Video did not wait for the audio child: packets arrived inside the audio gap.
