@@ -171,8 +171,16 @@ export class NalDepacketizer implements RtpDepacketizer {
     if (payload.length < dataOffset) throw new ParseError('truncated', 'fragment shorter than its headers');
     const unit = this.openUnit(timestamp);
     const info = this.format.parseFragment(payload);
-    if (info.start && info.end) throw new ParseError('bad-fragment', 'start and end bits both set');
     const data = payload.subarray(dataOffset);
+    if (info.start && info.end && !this.fragment) {
+      // Some cameras send a NAL unit that fits one packet as a lone FU with both S and E set
+      // (RFC 6184 §5.8 forbids it): it is a whole NAL unit, so take it as one.
+      const nalu = new Uint8Array(info.nalHeader.length + data.length);
+      nalu.set(info.nalHeader, 0);
+      nalu.set(data, info.nalHeader.length);
+      this.addNalu(timestamp, nalu);
+      return;
+    }
     if (info.start) {
       if (this.fragment) throw new ParseError('fragment-missing-end', 'new fragmented NAL unit before the end of the last');
       this.fragment = { header: info.nalHeader, parts: [data], size: info.nalHeader.length + data.length };

@@ -133,9 +133,9 @@ const CORRUPT: Corrupt[] = [
     units: 1, errors: ['fragment-missing-start'],
   },
   {
-    name: 'FU-A with both start and end bits is bad-fragment',
+    name: 'FU-A with both start and end bits (camera quirk) is taken as one whole NAL unit',
     packets: [pkt([0x7c, 0xc5, 1, 2], 1, 0, true)],
-    units: 0, errors: ['bad-fragment'],
+    units: 1, errors: [],
   },
   {
     name: 'a second FU-A start before the first ended is fragment-missing-end',
