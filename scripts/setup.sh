@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Estuary needs on Debian 12: system packages (ffmpeg, Chromium for the browser
-# tests, Redis for scale-out tests) and the npm packages. Safe to run again.
+# tests, Redis for scale-out tests), mediasoup's worker and the npm packages. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -13,6 +13,10 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# mediasoup's C++ worker: built once per machine from its npm tarball against Debian's libraries
+# (5-8 minutes on 2 cores; cached under ~/.cache/estuary), see scripts/mediasoup/worker.sh.
+worker_bin=$(bash scripts/mediasoup/worker.sh)
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+install -D "$worker_bin" node_modules/mediasoup/worker/out/Release/mediasoup-worker
 node scripts/build-client.mjs
 echo "setup done: npm start"

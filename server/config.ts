@@ -48,11 +48,28 @@ export const configSchema = z
         iceServers: z
           .array(z.object({ urls: z.union([z.string(), z.array(z.string())]), username: z.string().optional(), credential: z.string().optional() }).strict())
           .default([]),
-        /** Bitrate the server asks publishers to send at most (REMB), bits per second. */
+        /** Bitrate a publisher may send at most per transport, bits per second. */
         maxIncomingBitrate: z.number().int().positive().default(2_500_000),
+        /** mediasoup worker processes; 0 = one per core. With udpMux, worker i listens on `port + i`. */
+        workers: z.number().int().min(0).max(64).default(0),
+        /**
+         * Consumers one worker carries before a room's or stream's new viewers go to a router on
+         * another worker (the producer is piped there). ~500 is what one core forwards for 720p.
+         */
+        maxConsumersPerWorker: z.number().int().min(1).default(500),
       })
       .strict()
-      .default({ listenIp: '0.0.0.0', announcedIp: null, udpMux: true, port: 40000, portMax: 40999, iceServers: [], maxIncomingBitrate: 2_500_000 }),
+      .default({
+        listenIp: '0.0.0.0',
+        announcedIp: null,
+        udpMux: true,
+        port: 40000,
+        portMax: 40999,
+        iceServers: [],
+        maxIncomingBitrate: 2_500_000,
+        workers: 0,
+        maxConsumersPerWorker: 500,
+      }),
     auth: z
       .object({
         /** HS256 secret for room tokens and publish keys; null leaves rooms and streams open. */

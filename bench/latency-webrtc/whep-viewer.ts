@@ -8,7 +8,7 @@
  * once they close. (test/helpers/ndc-whep-client.ts decodes whole frames and keeps no per-packet
  * timing hooks, so the benchmark keeps this small client of its own.)
  */
-import { closeTrack, nodeDataChannel, releaseOnClose, type PeerConnection, type Track } from '../../server/sfu/engine.js';
+import { closeTrack, nodeDataChannel, releaseOnClose, type PeerConnection, type Track } from '../../test/helpers/ndc.js';
 
 /** Host candidates on 127.0.0.1 gather within milliseconds; this bounds a stuck gatherer. */
 export const GATHER_TIMEOUT_MS = 5_000;

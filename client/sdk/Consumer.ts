@@ -12,6 +12,8 @@ export interface ConsumerInit {
   source: ProducerSource;
   track: MediaStreamTrack;
   producerPaused: boolean;
+  /** The mediasoup-client consumer behind it (closed with this one). */
+  handle?: { close(): void };
 }
 
 /**
@@ -28,6 +30,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
   private pausedValue = false;
   private producerPausedValue: boolean;
   private closedValue = false;
+  private readonly handle: { close(): void } | undefined;
 
   constructor(
     init: ConsumerInit,
@@ -41,6 +44,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
     this.source = init.source;
     this.track = init.track;
     this.producerPausedValue = init.producerPaused;
+    this.handle = init.handle;
   }
 
   get paused(): boolean {
@@ -78,6 +82,7 @@ export class Consumer extends Emitter<ConsumerEvents> {
   close(): void {
     if (this.closedValue) return;
     this.closedValue = true;
+    this.handle?.close();
     this.emit('close');
   }
 }

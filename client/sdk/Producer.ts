@@ -1,3 +1,4 @@
+import type { types as msc } from 'mediasoup-client';
 import type { MediaKind, ProducerSource } from '../../protocol/signaling/schemas.js';
 import { Emitter } from './Emitter.js';
 import type { SignalingChannel } from './SignalingChannel.js';
@@ -11,28 +12,31 @@ type ProducerEvents = { close: []; pause: []; resume: [] };
  */
 export class Producer extends Emitter<ProducerEvents> {
   readonly kind: MediaKind;
-  private producerId: string;
-  private transceiver: RTCRtpTransceiver;
+  private producer: msc.Producer;
   private pausedValue: boolean;
   private closedValue = false;
 
   constructor(
-    id: string,
+    producer: msc.Producer,
     readonly track: MediaStreamTrack,
     readonly source: ProducerSource,
-    transceiver: RTCRtpTransceiver,
     paused: boolean,
     private readonly channel: () => SignalingChannel | null,
   ) {
     super();
-    this.producerId = id;
+    this.producer = producer;
     this.kind = track.kind === 'audio' ? 'audio' : 'video';
-    this.transceiver = transceiver;
     this.pausedValue = paused;
+    if (paused) producer.pause();
   }
 
   get id(): string {
-    return this.producerId;
+    return this.producer.id;
+  }
+
+  /** The mediasoup-client producer (its RTCRtpSender: `rtpSender`). */
+  get handle(): msc.Producer {
+    return this.producer;
   }
 
   get paused(): boolean {
@@ -46,37 +50,37 @@ export class Producer extends Emitter<ProducerEvents> {
   async pause(): Promise<void> {
     if (this.closedValue || this.pausedValue) return;
     this.pausedValue = true;
-    this.track.enabled = false;
+    this.producer.pause();
     this.emit('pause');
-    await this.channel()?.request('pauseProducer', { producerId: this.producerId });
+    await this.channel()?.request('pauseProducer', { producerId: this.producer.id });
   }
 
   async resume(): Promise<void> {
     if (this.closedValue || !this.pausedValue) return;
     this.pausedValue = false;
-    this.track.enabled = true;
+    this.producer.resume();
     this.emit('resume');
-    await this.channel()?.request('resumeProducer', { producerId: this.producerId });
+    await this.channel()?.request('resumeProducer', { producerId: this.producer.id });
   }
 
   /** Stops sending and tells the server; the track itself is the caller's to stop. */
   async close(): Promise<void> {
     if (this.closedValue) return;
     this.markClosed();
-    await this.channel()?.request('closeProducer', { producerId: this.producerId }).catch(() => undefined);
+    await this.channel()?.request('closeProducer', { producerId: this.producer.id }).catch(() => undefined);
   }
 
   /** @internal The server-side producer was re-created (after a reconnect). */
-  rebind(id: string, transceiver: RTCRtpTransceiver): void {
-    this.producerId = id;
-    this.transceiver = transceiver;
+  rebind(producer: msc.Producer): void {
+    this.producer = producer;
+    if (this.pausedValue) producer.pause();
   }
 
   /** @internal Closed without a request: the server closed it, or the client is leaving. */
   markClosed(): void {
     if (this.closedValue) return;
     this.closedValue = true;
-    void this.transceiver.sender.replaceTrack(null).catch(() => undefined);
+    this.producer.close();
     this.emit('close');
   }
 }

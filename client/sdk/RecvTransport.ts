@@ -1,48 +1,52 @@
+import type { types as msc } from 'mediasoup-client';
 import type { ResponseData } from '../../protocol/signaling/schemas.js';
-import { iceGathered, localSdp } from './ice.js';
 import type { SignalingChannel } from './SignalingChannel.js';
-import { TaskQueue } from './TaskQueue.js';
+import { watchIce } from './ice-recovery.js';
 
 export interface ConsumeResult {
   data: ResponseData['consume'];
-  track: MediaStreamTrack;
+  consumer: msc.Consumer;
 }
 
 /**
- * The client side of a recv transport: one RTCPeerConnection where the server offers. Each
- * `consume` asks the server for a consumer, applies the server's new offer, and sends the
- * answer with `connectTransport`; negotiations run one at a time. The track is the receiver's
- * on the transceiver with the consumer's mid. Transceivers of closed consumers go inactive
- * in a later offer and stay in the connection.
+ * The client side of a recv transport: a mediasoup-client recv Transport. `consume` asks the
+ * server for a (paused) consumer and builds the local receiver from its RTP parameters; the
+ * caller resumes it on the server once the receiver exists.
  */
 export class RecvTransport {
-  private readonly queue = new TaskQueue();
   private closed = false;
 
   constructor(
-    readonly id: string,
+    readonly transport: msc.Transport,
     private readonly channel: SignalingChannel,
-    readonly pc: RTCPeerConnection,
-  ) {}
-
-  consume(producerId: string): Promise<ConsumeResult> {
-    return this.queue.run(async () => {
-      if (this.closed) throw new Error('recv transport closed');
-      const data = await this.channel.request('consume', { transportId: this.id, producerId });
-      await this.pc.setRemoteDescription({ type: 'offer', sdp: data.sdp });
-      await this.pc.setLocalDescription(await this.pc.createAnswer());
-      await iceGathered(this.pc);
-      await this.channel.request('connectTransport', { transportId: this.id, sdp: localSdp(this.pc) });
-      const transceiver = this.pc.getTransceivers().find((t) => t.mid === data.mid);
-      if (!transceiver) throw new Error(`the server's offer has no m-line ${data.mid}`);
-      return { data, track: transceiver.receiver.track };
+    onIceRecovery: (transportId: string) => void,
+  ) {
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      channel.request('connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters as never }).then(() => callback(), errback);
     });
+    watchIce(transport, () => onIceRecovery(transport.id));
   }
 
-  /** Closes the peer connection (its tracks end). Idempotent. */
+  get id(): string {
+    return this.transport.id;
+  }
+
+  async consume(producerId: string): Promise<ConsumeResult> {
+    if (this.closed) throw new Error('recv transport closed');
+    const data = await this.channel.request('consume', { transportId: this.transport.id, producerId });
+    const consumer = await this.transport.consume({
+      id: data.consumerId,
+      producerId: data.producerId,
+      kind: data.kind,
+      rtpParameters: data.rtpParameters as msc.RtpParameters,
+    });
+    return { data, consumer };
+  }
+
+  /** Closes the transport (its tracks end). Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.pc.close();
+    this.transport.close();
   }
 }

@@ -1,8 +1,8 @@
+import { Device, types as msc } from 'mediasoup-client';
 import { io, type Socket } from 'socket.io-client';
 import type { IceServer, PeerInfo, ProducerInfo, ProducerSource, ServerEvents } from '../../protocol/signaling/schemas.js';
 import { Consumer } from './Consumer.js';
 import { Emitter } from './Emitter.js';
-import type { PeerConnectionConstructor } from './ice.js';
 import { Producer } from './Producer.js';
 import { RecvTransport } from './RecvTransport.js';
 import { SendTransport } from './SendTransport.js';
@@ -25,8 +25,13 @@ export interface RoomClientOptions {
   token?: string;
   /** Consume every producer in the room as it appears (default true). */
   autoConsume?: boolean;
-  /** RTCPeerConnection implementation; the global one when absent (inject @roamhq/wrtc's in Node). */
-  RTCPeerConnection?: PeerConnectionConstructor;
+  /**
+   * mediasoup-client's handler; detected from the browser when absent. In Node (bots on
+   * @roamhq/wrtc, whose classes are installed as globals) pass `'Chrome111'`.
+   */
+  handlerName?: msc.BuiltinHandlerName;
+  /** Simulcast encodings for camera producers (none: one encoding). */
+  cameraEncodings?: msc.RtpEncodingParameters[];
 }
 
 /** A remote participant as this client knows it. */
@@ -62,7 +67,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   readonly producers = new Map<Producer, true>();
   readonly consumers = new Map<string, Consumer>();
   private readonly options: RoomClientOptions;
-  private readonly PeerConnection: PeerConnectionConstructor;
+  private device: Device | null = null;
   private socket: Socket | null = null;
   private channel: SignalingChannel | null = null;
   private sendTransport: SendTransport | null = null;
@@ -78,9 +83,6 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   constructor(options: RoomClientOptions) {
     super();
     this.options = options;
-    const pc = options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: PeerConnectionConstructor }).RTCPeerConnection;
-    if (!pc) throw new TypeError('no RTCPeerConnection available: pass one in options');
-    this.PeerConnection = pc;
   }
 
   get peerId(): string | null {
@@ -142,9 +144,8 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     const transport = this.sendTransport;
     if (!transport) throw new Error(this.canPublishValue ? 'not joined' : 'this client may not publish');
     const paused = options.paused ?? false;
-    const { producerId, transceiver } = await transport.produce(track, options.source, paused);
-    const producer = new Producer(producerId, track, options.source, transceiver, paused, () => this.channel);
-    if (paused) track.enabled = false;
+    const handle = await transport.produce(track, options.source, paused, this.encodingsFor(track, options.source));
+    const producer = new Producer(handle, track, options.source, paused, () => this.channel);
     this.producers.set(producer, true);
     producer.on('close', () => this.producers.delete(producer));
     return producer;
@@ -156,9 +157,12 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     if (!transport) throw new Error(this.canSubscribeValue ? 'not joined' : 'this client may not subscribe');
     this.consuming.add(producerId);
     try {
-      const { data, track } = await transport.consume(producerId);
+      const { data, consumer: handle } = await transport.consume(producerId);
       const source = this.peers.get(data.peerId)?.producers.get(producerId)?.source ?? 'stream';
-      const consumer = new Consumer({ id: data.consumerId, producerId, peerId: data.peerId, kind: data.kind, source, track, producerPaused: data.producerPaused }, () => this.channel);
+      const consumer = new Consumer(
+        { id: data.consumerId, producerId, peerId: data.peerId, kind: data.kind, source, track: handle.track, producerPaused: data.producerPaused, handle },
+        () => this.channel,
+      );
       this.consumers.set(consumer.id, consumer);
       consumer.on('close', () => {
         this.consumers.delete(consumer.id);
@@ -201,6 +205,9 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     on('producerPaused', (e) => this.setProducerPaused(e.peerId, e.producerId, true));
     on('producerResumed', (e) => this.setProducerPaused(e.peerId, e.producerId, false));
     on('consumerClosed', ({ consumerId }) => this.consumers.get(consumerId)?.close());
+    on('mediaReset', ({ reason }) => {
+      if (this.state === 'connected') void this.rebuild(reason);
+    });
     on('kicked', ({ reason }) => {
       this.emit('kicked', reason);
       this.shutdown();
@@ -227,10 +234,14 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.iceServers = data.iceServers;
     this.canPublishValue = data.canPublish;
     this.canSubscribeValue = data.canSubscribe;
+    if (!this.device) {
+      const device = new Device(this.options.handlerName ? { handlerName: this.options.handlerName } : {});
+      await device.load({ routerRtpCapabilities: data.routerRtpCapabilities as msc.RtpCapabilities });
+      this.device = device;
+    }
     const present = new Set(data.peers.map((p) => p.id));
     for (const id of [...this.peers.keys()]) if (!present.has(id)) this.removePeer(id);
-    if (this.canPublishValue) this.sendTransport = new SendTransport(await this.createTransportId('send'), channel, this.newPeerConnection());
-    if (this.canSubscribeValue) this.recvTransport = new RecvTransport(await this.createTransportId('recv'), channel, this.newPeerConnection());
+    await this.createTransports();
     this.setState('connected');
     this.emit('joined', { peerId: data.peerId, resumed: data.resumed });
     for (const peer of data.peers) this.addPeer(peer);
@@ -241,24 +252,67 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.closeTransports();
     try {
       await this.enterRoom();
-      for (const producer of [...this.producers.keys()]) {
-        if (producer.closed || !this.sendTransport) continue;
-        const { producerId, transceiver } = await this.sendTransport.produce(producer.track, producer.source, producer.paused);
-        producer.rebind(producerId, transceiver);
-      }
+      await this.reproduce();
+      this.consumeAll();
     } catch (err) {
       this.emit('error', err instanceof Error ? err : new Error(String(err)));
     }
   }
 
-  private newPeerConnection(): RTCPeerConnection {
-    return new this.PeerConnection({ iceServers: this.iceServers });
+  /** The server lost our media (`mediaReset`): same session, new transports, produce and consume again. */
+  private async rebuild(reason: string): Promise<void> {
+    this.closeTransports();
+    try {
+      await this.createTransports();
+      await this.reproduce();
+      this.consumeAll();
+    } catch (err) {
+      this.emit('error', new Error(`media rebuild after "${reason}" failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
   }
 
-  private async createTransportId(direction: 'send' | 'recv'): Promise<string> {
+  private async reproduce(): Promise<void> {
+    for (const producer of [...this.producers.keys()]) {
+      if (producer.closed || !this.sendTransport) continue;
+      producer.rebind(await this.sendTransport.produce(producer.track, producer.source, producer.paused, this.encodingsFor(producer.track, producer.source)));
+    }
+  }
+
+  /** Consumes every known remote producer not consumed yet (after transports were rebuilt). */
+  private consumeAll(): void {
+    for (const peer of this.peers.values()) for (const info of peer.producers.values()) this.addRemoteProducer(info);
+  }
+
+  private async createTransports(): Promise<void> {
     const channel = this.channel;
-    if (!channel) throw new Error('not connected');
-    return (await channel.request('createTransport', { direction })).transportId;
+    const device = this.device;
+    if (!channel || !device) throw new Error('not connected');
+    const iceServers = this.iceServers as RTCIceServer[];
+    const recover = (transportId: string): void => void this.restartIce(transportId);
+    if (this.canPublishValue) {
+      const t = await channel.request('createTransport', { direction: 'send' });
+      this.sendTransport = new SendTransport(device.createSendTransport({ id: t.transportId, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates as msc.IceCandidate[], dtlsParameters: t.dtlsParameters as msc.DtlsParameters, iceServers }), channel, recover);
+    }
+    if (this.canSubscribeValue) {
+      const t = await channel.request('createTransport', { direction: 'recv', rtpCapabilities: device.rtpCapabilities as never });
+      this.recvTransport = new RecvTransport(device.createRecvTransport({ id: t.transportId, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates as msc.IceCandidate[], dtlsParameters: t.dtlsParameters as msc.DtlsParameters, iceServers }), channel, recover);
+    }
+  }
+
+  /** ICE restart of one transport (network change or outage): new credentials from the server, applied locally. */
+  private async restartIce(transportId: string): Promise<void> {
+    const transport = [this.sendTransport, this.recvTransport].find((t) => t?.id === transportId);
+    if (!transport || !this.channel || !this.socket?.connected) return;
+    try {
+      const { iceParameters } = await this.channel.request('restartIce', { transportId });
+      await transport.transport.restartIce({ iceParameters });
+    } catch (err) {
+      this.emit('error', err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private encodingsFor(track: MediaStreamTrack, source: ProducerSource): msc.RtpEncodingParameters[] | undefined {
+    return track.kind === 'video' && source === 'camera' ? this.options.cameraEncodings : undefined;
   }
 
   private addPeer(info: PeerInfo): void {

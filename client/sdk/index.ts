@@ -5,4 +5,4 @@ export { Consumer } from './Consumer.js';
 export { SendTransport } from './SendTransport.js';
 export { RecvTransport } from './RecvTransport.js';
 export { SignalingChannel, SignalingError, REQUEST_TIMEOUT_MS } from './SignalingChannel.js';
-export type { PeerConnectionConstructor } from './ice.js';
+export { ICE_RESTART_AFTER_MS } from './ice-recovery.js';

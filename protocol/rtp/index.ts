@@ -1,4 +1,3 @@
 export * from './header.js';
 export * from './sequence.js';
 export * from './header-extensions.js';
-export * from './SeqTsRewriter.js';

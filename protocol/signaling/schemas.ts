@@ -4,29 +4,118 @@ import { z } from 'zod';
  * Room signaling over socket.io: request payload schemas, response data types and server
  * notifications, shared by the server handlers and the browser SDK.
  *
- * Negotiation model: each WebRTC transport is one RTCPeerConnection on each side.
- * - send transport: the client adds a track, makes an offer and sends it with `produce`;
- *   the answer comes back in the ack (the server builds it from its own capabilities).
- * - recv transport: `consume` adds a track on the server and returns the server's new offer;
- *   the client answers with `connectTransport`, then `resumeConsumer` when its receiver is
- *   ready. Consumers are created paused (STYLE.md §14).
- * Offers on one transport are serialized: the client SDK queues, the server rejects a second
- * negotiation while one is pending (`invalid_state`).
+ * Negotiation model (mediasoup's): the server never negotiates SDP for rooms. `join` answers
+ * with the router's RTP capabilities; the client loads its mediasoup-client Device with them and
+ * builds its own SDP. `createTransport` returns ICE and DTLS parameters; the client's DTLS
+ * parameters come back in `connectTransport`; `produce` carries the sender's RTP parameters;
+ * `consume` returns a consumer's RTP parameters for the client's receive capabilities (sent with
+ * the recv `createTransport`). Consumers are created paused and resumed once the client's
+ * receiver is ready (STYLE.md §14).
  */
 
-/** Upper bounds on signaling payloads; an SDP beyond this is not a browser's. */
-export const MAX_SDP_LENGTH = 64 * 1024;
+/** Upper bounds on signaling payloads. */
 export const MAX_DISPLAY_NAME_LENGTH = 64;
 export const MAX_ID_LENGTH = 128;
 export const MAX_TOKEN_LENGTH = 4096;
+/** Codecs in a capability set: a browser lists ~30 with RTX; room to spare. */
+export const MAX_CODECS = 64;
+/** Header extensions in a capability set or parameters (RFC 8285 one-byte ids: 14). */
+export const MAX_HEADER_EXTENSIONS = 32;
+/** Encodings of one producer: simulcast layers (3 in practice) or SVC. */
+export const MAX_ENCODINGS = 8;
+/** Fingerprints in DTLS parameters: one per hash algorithm. */
+export const MAX_FINGERPRINTS = 8;
+/** Codec parameters per codec and RTCP feedback entries per codec. */
+const MAX_CODEC_PARAMETERS = 32;
+const MAX_RTCP_FEEDBACK = 16;
 
 export const idSchema = z.string().min(1).max(MAX_ID_LENGTH).regex(/^[A-Za-z0-9_.:-]+$/, 'ids use letters, digits and _ . : -');
-export const sdpSchema = z.string().min(10).max(MAX_SDP_LENGTH).startsWith('v=0', 'an SDP starts with v=0');
 export const kindSchema = z.enum(['audio', 'video']);
 export type MediaKind = z.infer<typeof kindSchema>;
 /** What a producer carries, for the page to lay it out. */
 export const sourceSchema = z.enum(['mic', 'camera', 'screen', 'screen-audio', 'stream']);
 export type ProducerSource = z.infer<typeof sourceSchema>;
+
+const shortString = z.string().max(256);
+const parametersSchema = z
+  .record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean()]))
+  .refine((r) => Object.keys(r).length <= MAX_CODEC_PARAMETERS, `at most ${MAX_CODEC_PARAMETERS} parameters`);
+const rtcpFeedbackSchema = z.array(z.object({ type: shortString, parameter: shortString.optional() }).strict()).max(MAX_RTCP_FEEDBACK);
+
+/** mediasoup `RtpParameters` (a producer's, from mediasoup-client): shape and sizes checked here, semantics by mediasoup. */
+export const rtpParametersSchema = z
+  .object({
+    mid: shortString.optional(),
+    codecs: z
+      .array(
+        z.looseObject({
+          mimeType: shortString,
+          payloadType: z.number().int().min(0).max(127),
+          clockRate: z.number().int().positive(),
+          channels: z.number().int().positive().max(255).optional(),
+          parameters: parametersSchema.optional(),
+          rtcpFeedback: rtcpFeedbackSchema.optional(),
+        }),
+      )
+      .min(1)
+      .max(MAX_CODECS),
+    headerExtensions: z
+      .array(z.looseObject({ uri: shortString, id: z.number().int().min(1).max(255), encrypt: z.boolean().optional(), parameters: parametersSchema.optional() }))
+      .max(MAX_HEADER_EXTENSIONS)
+      .optional(),
+    encodings: z
+      .array(
+        z.looseObject({
+          ssrc: z.number().int().min(0).max(0xffff_ffff).optional(),
+          rid: shortString.optional(),
+          codecPayloadType: z.number().int().optional(),
+          rtx: z.object({ ssrc: z.number().int().min(0).max(0xffff_ffff) }).strict().optional(),
+          dtx: z.boolean().optional(),
+          scalabilityMode: shortString.optional(),
+          scaleResolutionDownBy: z.number().optional(),
+          maxBitrate: z.number().optional(),
+        }),
+      )
+      .min(1)
+      .max(MAX_ENCODINGS),
+    rtcp: z.looseObject({ cname: shortString.optional(), reducedSize: z.boolean().optional(), mux: z.boolean().optional() }).optional(),
+  })
+  .strict();
+
+/** mediasoup `RtpCapabilities` (a client Device's receive capabilities). */
+export const rtpCapabilitiesSchema = z
+  .object({
+    codecs: z
+      .array(
+        z.looseObject({
+          kind: kindSchema,
+          mimeType: shortString,
+          preferredPayloadType: z.number().int().min(0).max(127).optional(),
+          clockRate: z.number().int().positive(),
+          channels: z.number().int().positive().max(255).optional(),
+          parameters: parametersSchema.optional(),
+          rtcpFeedback: rtcpFeedbackSchema.optional(),
+        }),
+      )
+      .max(MAX_CODECS)
+      .optional(),
+    headerExtensions: z
+      .array(z.looseObject({ kind: kindSchema, uri: shortString, preferredId: z.number().int().min(1).max(255), preferredEncrypt: z.boolean().optional(), direction: shortString.optional() }))
+      .max(MAX_HEADER_EXTENSIONS * 2)
+      .optional(),
+  })
+  .strict();
+
+/** mediasoup `DtlsParameters` from the client. */
+export const dtlsParametersSchema = z
+  .object({
+    role: z.enum(['auto', 'client', 'server']).optional(),
+    fingerprints: z
+      .array(z.object({ algorithm: z.enum(['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512']), value: z.string().max(256) }).strict())
+      .min(1)
+      .max(MAX_FINGERPRINTS),
+  })
+  .strict();
 
 export const requestSchemas = {
   join: z
@@ -39,17 +128,20 @@ export const requestSchemas = {
       resume: z.object({ peerId: idSchema, sessionSecret: z.string().min(16).max(128) }).strict().optional(),
     })
     .strict(),
-  createTransport: z.object({ direction: z.enum(['send', 'recv']) }).strict(),
-  /** The client's SDP answer to the server's last offer on a recv transport. */
-  connectTransport: z.object({ transportId: idSchema, sdp: sdpSchema }).strict(),
+  /** A send transport, or a recv transport with the client's receive capabilities (what `consume` needs). */
+  createTransport: z
+    .object({ direction: z.enum(['send', 'recv']), rtpCapabilities: rtpCapabilitiesSchema.optional() })
+    .strict()
+    .refine((r) => r.direction === 'send' || r.rtpCapabilities !== undefined, 'a recv transport needs rtpCapabilities'),
+  /** The client's DTLS parameters: the transport connects. */
+  connectTransport: z.object({ transportId: idSchema, dtlsParameters: dtlsParametersSchema }).strict(),
+  /** New ICE credentials after a network change (the client restarts ICE with them). */
+  restartIce: z.object({ transportId: idSchema }).strict(),
   produce: z
     .object({
       transportId: idSchema,
       kind: kindSchema,
-      /** The transceiver's mid in the offer. */
-      mid: z.string().min(1).max(32),
-      /** The client's offer containing the new sender. */
-      sdp: sdpSchema,
+      rtpParameters: rtpParametersSchema,
       source: sourceSchema,
       paused: z.boolean().default(false),
     })
@@ -87,13 +179,52 @@ export interface IceServer {
   credential?: string;
 }
 
+/** ICE parameters of a server transport (mediasoup `IceParameters`). */
+export interface IceParameters {
+  usernameFragment: string;
+  password: string;
+  iceLite?: boolean;
+}
+
+/** A server ICE candidate (mediasoup `IceCandidate`). */
+export interface IceCandidate {
+  foundation: string;
+  priority: number;
+  address: string;
+  ip?: string;
+  protocol: 'udp' | 'tcp';
+  port: number;
+  type: 'host';
+  tcpType?: 'passive';
+}
+
+export type RtpParametersData = z.infer<typeof rtpParametersSchema>;
+export type RtpCapabilitiesData = z.infer<typeof rtpCapabilitiesSchema>;
+
 /** Response data per request. */
 export interface ResponseData {
-  join: { peerId: string; sessionSecret: string; resumed: boolean; peers: PeerInfo[]; iceServers: IceServer[]; canPublish: boolean; canSubscribe: boolean };
-  createTransport: { transportId: string; direction: 'send' | 'recv' };
+  join: {
+    peerId: string;
+    sessionSecret: string;
+    resumed: boolean;
+    peers: PeerInfo[];
+    iceServers: IceServer[];
+    canPublish: boolean;
+    canSubscribe: boolean;
+    /** The room router's RTP capabilities: what the client's mediasoup-client Device loads. */
+    routerRtpCapabilities: RtpCapabilitiesData;
+  };
+  createTransport: {
+    transportId: string;
+    direction: 'send' | 'recv';
+    iceParameters: IceParameters;
+    iceCandidates: IceCandidate[];
+    dtlsParameters: { role?: 'auto' | 'client' | 'server'; fingerprints: { algorithm: string; value: string }[] };
+  };
   connectTransport: Record<string, never>;
-  produce: { producerId: string; sdp: string };
-  consume: { consumerId: string; producerId: string; peerId: string; kind: MediaKind; mid: string; sdp: string; paused: boolean; producerPaused: boolean };
+  restartIce: { iceParameters: IceParameters };
+  produce: { producerId: string };
+  consume: { consumerId: string; producerId: string; peerId: string; kind: MediaKind; rtpParameters: RtpParametersData; paused: boolean; producerPaused: boolean };
   resumeConsumer: Record<string, never>;
   pauseConsumer: Record<string, never>;
   pauseProducer: Record<string, never>;
@@ -117,6 +248,11 @@ export interface ServerEvents {
   producerResumed: (p: { producerId: string; peerId: string }) => void;
   /** The server closed a consumer (its producer closed, or the transport went away). */
   consumerClosed: (p: { consumerId: string }) => void;
+  /**
+   * The server lost this peer's media (a mediasoup worker died): the client builds new
+   * transports, produces again and consumes again, staying in the room.
+   */
+  mediaReset: (p: { reason: string }) => void;
   /** The peer was removed (kick through the API, room closed); the client should leave. */
   kicked: (p: { reason: string }) => void;
 }

@@ -3,9 +3,9 @@ import { streamPathSchema, type BridgeOpenParams, type BridgeOpenResult } from '
 import type { BridgeHandler } from '../gateway/bridge-hooks.js';
 import { ConflictError, InvalidStateError, NotFoundError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
-import type { Producer, Router, Sfu } from '../sfu/index.js';
+import { onNewProducer, RouterGroup, type Producer, type Router, type Sfu } from '../sfu/index.js';
 import { BridgeDemand } from './BridgeDemand.js';
-import { bridgeTrackCodec } from './codecs.js';
+import { bridgeRtpParameters } from './codecs.js';
 import { GatewayIngest, type IngestPort } from './GatewayIngest.js';
 import { StreamSource } from './StreamSource.js';
 
@@ -29,8 +29,9 @@ export interface BridgeStarter {
 /**
  * The path → source index that WHEP, the watch page and the gateway ingest use, and the SFU
  * side of the bridge contract (protocol/control/messages.ts):
- * - bridged gateway streams: a worker's `bridgeOpen` gets a broadcast Router (appData
- *   `{ path }`), a comedia PlainRtpTransport and one Producer per track;
+ * - bridged gateway streams: a worker's `bridgeOpen` gets a RouterGroup of its own (appData
+ *   `{ path }`; spread over workers for hundreds of viewers), a comedia PlainTransport and
+ *   one Producer per track;
  * - WHIP publishers (`addWhip`) and room participants (`room/<roomId>/<peerId>`: camera and
  *   microphone, followed as they come and go), each also sent to the gateway (`requestIngest`)
  *   so HLS, HTTP-FLV and RTMP play get them;
@@ -58,7 +59,7 @@ export class BridgeManager implements BridgeHandler {
     this.starter = options.starter;
     this.demand = new BridgeDemand({ lingerMs: options.lingerMs ?? 0, onIdle: (path) => this.idle(path) });
     this.sfu.on('newrouter', (router) => this.watchRoomRouter(router));
-    for (const router of this.sfu.routers.values()) this.watchRoomRouter(router);
+    for (const router of this.sfu.routers) this.watchRoomRouter(router);
   }
 
   /** The live source of a path, or undefined. */
@@ -117,15 +118,17 @@ export class BridgeManager implements BridgeHandler {
     const existing = this.get(path);
     if (existing && existing.origin !== 'bridge') throw new ConflictError(`${path} is a ${existing.origin} stream already in the SFU`);
     existing?.close();
-    const router = this.sfu.createRouter({ appData: { path, origin: 'bridge' } });
-    const source = new StreamSource({ path, origin: 'bridge', router, ownsRouter: true });
+    const group = await RouterGroup.create(this.sfu, { path, origin: 'bridge' });
+    const source = new StreamSource({ path, origin: 'bridge', router: group.primary, group, ownsRouter: true });
     try {
-      const transport = await router.createPlainRtpTransport({ listenIp: BRIDGE_HOST, comedia: true, appData: { path } });
-      const tracks = params.tracks.map((track) => {
-        const producer = transport.produce({ kind: track.kind, codec: bridgeTrackCodec(track), ssrc: randomInt(1, 0xffff_ffff), appData: { path } });
+      const transport = await group.primary.createPlainTransport({ listenInfo: { protocol: 'udp', ip: BRIDGE_HOST }, rtcpMux: true, comedia: true, appData: { path } });
+      const tracks: BridgeOpenResult['tracks'] = [];
+      for (const track of params.tracks) {
+        const rtpParameters = bridgeRtpParameters(track, randomInt(1, 0xffff_ffff));
+        const producer = await transport.produce({ kind: track.kind, rtpParameters, appData: { path } });
         source.add(producer);
-        return { kind: track.kind, payloadType: producer.codec.payloadType, ssrc: producer.ssrc as number };
-      });
+        tracks.push({ kind: track.kind, payloadType: rtpParameters.codecs[0]?.payloadType ?? 0, ssrc: rtpParameters.encodings?.[0]?.ssrc ?? 0 });
+      }
       if (this.closedValue || this.get(path)) throw new InvalidStateError(`bridge of ${path} superseded`);
       this.register(source);
       this.bridgeWorkers.set(path, workerId);
@@ -160,14 +163,14 @@ export class BridgeManager implements BridgeHandler {
    * A WHIP publisher's producers become stream `path` (the router is the publisher's own and
    * closes with the source). A live path rejects with ConflictError unless `takeover`.
    */
-  addWhip(path: string, router: Router, producers: readonly Producer[], takeover: boolean): StreamSource {
+  addWhip(path: string, group: RouterGroup, producers: readonly Producer[], takeover: boolean): StreamSource {
     if (this.closedValue) throw new InvalidStateError('bridge manager closed');
     const existing = this.get(path);
     if (existing) {
       if (!takeover || existing.origin === 'room') throw new ConflictError(`stream ${path} is already being published`);
       existing.close();
     }
-    const source = new StreamSource({ path, origin: 'whip', router, ownsRouter: true });
+    const source = new StreamSource({ path, origin: 'whip', router: group.primary, group, ownsRouter: true });
     for (const p of producers) source.add(p);
     this.register(source);
     return source;
@@ -212,9 +215,9 @@ export class BridgeManager implements BridgeHandler {
   /** Rooms: every camera/microphone producer on a room's router feeds `room/<roomId>/<peerId>`. */
   private watchRoomRouter(router: Router): void {
     const roomId = router.appData.roomId;
-    if (typeof roomId !== 'string') return;
-    router.on('newproducer', (producer) => this.onRoomProducer(router, roomId, producer));
-    for (const p of router.producers.values()) this.onRoomProducer(router, roomId, p);
+    // Routers a room spread to carry piped copies of producers that are followed on the primary.
+    if (typeof roomId !== 'string' || router.appData.piped === true) return;
+    onNewProducer(router, (producer) => this.onRoomProducer(router, roomId, producer));
   }
 
   private onRoomProducer(router: Router, roomId: string, producer: Producer): void {

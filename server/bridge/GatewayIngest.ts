@@ -1,6 +1,6 @@
 import type { IngestOpenParams, IngestTrack } from '../../protocol/control/messages.js';
 import { logger } from '../lib/logger.js';
-import type { Consumer, PlainRtpTransport } from '../sfu/index.js';
+import type { Consumer, PlainTransport } from '../sfu/index.js';
 import { ingestTrack } from './codecs.js';
 import type { StreamSource } from './StreamSource.js';
 
@@ -30,7 +30,7 @@ export class GatewayIngest {
   private readonly source: StreamSource;
   private readonly origin: 'room' | 'whip';
   private readonly gateway: IngestPort;
-  private transport: PlainRtpTransport | undefined;
+  private transport: PlainTransport | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Bumped by every (re)open and close: an answer for an older one is dropped. */
   private generation = 0;
@@ -86,9 +86,14 @@ export class GatewayIngest {
       this.opened = false;
       return;
     }
-    let transport: PlainRtpTransport | undefined;
+    let transport: PlainTransport | undefined;
     try {
-      transport = await this.source.router.createPlainRtpTransport({ listenIp: '127.0.0.1', appData: { path: this.path, ingest: true } });
+      transport = await this.source.router.createPlainTransport({
+        listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+        rtcpMux: true,
+        comedia: false,
+        appData: { path: this.path, ingest: true },
+      });
       if (generation !== this.generation) {
         transport.close();
         return;
@@ -97,8 +102,9 @@ export class GatewayIngest {
       const consumers: Consumer[] = [];
       const tracks: IngestTrack[] = [];
       for (const p of producers) {
-        const c = transport.consume({ producer: p, paused: true });
-        const track = ingestTrack(p.kind, c.codec, c.ssrc);
+        // The router's own capabilities: the consumer keeps the producer's codec (no PT mapping to a client).
+        const c = await transport.consume({ producerId: p.id, rtpCapabilities: this.source.router.rtpCapabilities, paused: true });
+        const track = ingestTrack(p.kind, c.rtpParameters);
         if (!track) {
           c.close();
           continue;
@@ -113,8 +119,8 @@ export class GatewayIngest {
       const { port } = await this.gateway.requestIngest({ path: this.path, origin: this.origin, tracks });
       if (generation !== this.generation) return;
       this.opened = true;
-      transport.connect({ ip: '127.0.0.1', port });
-      for (const c of consumers) c.resume();
+      await transport.connect({ ip: '127.0.0.1', port });
+      for (const c of consumers) await c.resume();
       log.info({ path: this.path, port, tracks: tracks.map((t) => t.codec) }, 'ingest opened');
     } catch (err) {
       if (generation !== this.generation) return;

@@ -1,5 +1,5 @@
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
-import type { Producer, Router } from '../sfu/index.js';
+import type { Producer, Router, RouterGroup } from '../sfu/index.js';
 
 /** Where a WebRTC-watchable stream's producers come from. */
 export type SourceOrigin = 'bridge' | 'whip' | 'room';
@@ -13,19 +13,35 @@ export type SourceOrigin = 'bridge' | 'whip' | 'room';
 export class StreamSource extends EnhancedEventEmitter<{ newproducer: [Producer]; producerclose: [Producer]; close: [] }> {
   readonly path: string;
   readonly origin: SourceOrigin;
-  /** The router the producers live on: WHEP transports of this source are created there. */
+  /** The router the producers live on. */
   readonly router: Router;
+  /** Routers on other workers for viewers beyond one worker's share (bridged and WHIP streams). */
+  private readonly group: RouterGroup | undefined;
   readonly producers = new Map<string, Producer>();
   private readonly ownsRouter: boolean;
   private closedValue = false;
 
-  constructor(options: { path: string; origin: SourceOrigin; router: Router; ownsRouter: boolean }) {
+  /** With a `group`, its primary is the router and the source owns the group when `ownsRouter`. */
+  constructor(options: { path: string; origin: SourceOrigin; router: Router; group?: RouterGroup; ownsRouter: boolean }) {
     super();
     this.path = options.path;
     this.origin = options.origin;
     this.router = options.router;
+    this.group = options.group;
     this.ownsRouter = options.ownsRouter;
-    this.router.once('close', () => this.close());
+    this.router.observer.once('close', () => this.close());
+  }
+
+  /**
+   * The router a new viewer's transport goes on, with `producers` consumable there: the
+   * source's own router while its worker has room, else one on another worker with the
+   * producers piped to it.
+   */
+  async routerForViewer(producers: readonly Producer[]): Promise<Router> {
+    if (!this.group) return this.router;
+    const router = await this.group.routerForConsumers();
+    for (const p of producers) await this.group.ensureProducer(router, p.id);
+    return router;
   }
 
   get closed(): boolean {
@@ -45,7 +61,7 @@ export class StreamSource extends EnhancedEventEmitter<{ newproducer: [Producer]
   add(producer: Producer): void {
     if (this.closedValue || producer.closed || this.producers.has(producer.id)) return;
     this.producers.set(producer.id, producer);
-    producer.once('@close', () => {
+    producer.observer.once('close', () => {
       if (!this.producers.delete(producer.id)) return;
       this.safeEmit('producerclose', producer);
     });
@@ -57,7 +73,10 @@ export class StreamSource extends EnhancedEventEmitter<{ newproducer: [Producer]
     if (this.closedValue) return;
     this.closedValue = true;
     this.producers.clear();
-    if (this.ownsRouter) this.router.close();
+    if (this.ownsRouter) {
+      if (this.group) this.group.close('stream ended');
+      else this.router.close();
+    }
     this.safeEmit('close');
   }
 }

@@ -55,7 +55,7 @@ export function mountWebrtcStreams(ctx: ServerContext, mounted: readonly Subsyst
   if (gatewayOn) gateway.setBridgeHandler(manager);
   else log.info('gateway disabled: WHIP/room streams reach WebRTC viewers only');
   const common = { manager, secret: config.auth.secret, corsOrigins: config.http.corsOrigins, iceServers: config.webrtc.iceServers };
-  const whep = whepRoutes(common);
+  const whep = whepRoutes({ ...common, sfu: rooms.sfu });
   const whip = whipRoutes({
     ...common,
     sfu: rooms.sfu,

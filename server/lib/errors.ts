@@ -39,10 +39,14 @@ export type ErrorCode =
   | 'conflict'
   | 'internal';
 
-/** Maps an error to its wire code: the one place classes become codes. */
+/**
+ * Maps an error to its wire code: the one place classes become codes. mediasoup's own
+ * `UnsupportedError` and `InvalidStateError` (a codec the router lacks, a closed transport)
+ * carry the same names as ours and are matched by name, so that only server/sfu imports it.
+ */
 export function errorCode(err: unknown): ErrorCode {
-  if (err instanceof InvalidStateError) return 'invalid_state';
-  if (err instanceof UnsupportedError) return 'unsupported';
+  if (err instanceof InvalidStateError || (err instanceof Error && err.name === 'InvalidStateError')) return 'invalid_state';
+  if (err instanceof UnsupportedError || (err instanceof Error && err.name === 'UnsupportedError')) return 'unsupported';
   if (err instanceof NotFoundError) return 'not_found';
   if (err instanceof UnauthorizedError) return 'unauthorized';
   if (err instanceof ConflictError) return 'conflict';

@@ -4,7 +4,7 @@ import { sourceSchema, type PeerInfo, type ProducerInfo, type ServerEvents } fro
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
 import { NotFoundError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
-import type { Consumer, Producer, WebRtcTransport } from '../sfu/index.js';
+import type { Consumer, Producer, Router, RtpCapabilities, WebRtcTransport } from '../sfu/index.js';
 
 /** Bytes of randomness in a session secret (hex-encoded: 48 characters, within the schema's 16–128). */
 const SESSION_SECRET_BYTES = 24;
@@ -48,6 +48,8 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
   readonly canSubscribe: boolean;
   readonly joinedAt = new Date();
   readonly transports = new Map<string, WebRtcTransport>();
+  /** What each transport is for: its direction, its router, and (recv) the client's receive capabilities. */
+  private readonly transportInfo = new Map<string, TransportInfo>();
   readonly producers = new Map<string, Producer>();
   readonly consumers = new Map<string, Consumer>();
   private readonly sessionSecret = randomBytes(SESSION_SECRET_BYTES).toString('hex');
@@ -106,6 +108,13 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
     return transport;
   }
 
+  /** Direction, router and receive capabilities of one of the peer's transports. */
+  transportInfoOf(id: string): TransportInfo {
+    const info = this.transportInfo.get(id);
+    if (!info) throw new NotFoundError(`no transport ${id}`);
+    return info;
+  }
+
   getProducer(id: string): Producer {
     const producer = this.producers.get(id);
     if (!producer) throw new NotFoundError(`no producer ${id}`);
@@ -119,30 +128,32 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
   }
 
   /** Takes ownership of a new transport: a failed or closed transport is closed with everything on it. */
-  addTransport(transport: WebRtcTransport): void {
+  addTransport(transport: WebRtcTransport, info: TransportInfo): void {
     this.transports.set(transport.id, transport);
-    transport.on('connectionstatechange', (state) => {
-      if (state !== 'failed' && state !== 'closed') return;
-      if (state === 'failed') this.log.info({ transportId: transport.id, direction: transport.direction }, 'transport failed; closing it');
+    this.transportInfo.set(transport.id, info);
+    const failed = (what: string): void => {
+      this.log.info({ transportId: transport.id, direction: info.direction, what }, 'transport failed; closing it');
       transport.close();
       this.onTransportGone(transport);
+    };
+    transport.on('dtlsstatechange', (state) => {
+      if (state === 'failed' || state === 'closed') failed(`dtls ${state}`);
     });
-    transport.on('close', () => this.onTransportGone(transport));
+    transport.on('routerclose', () => this.onTransportGone(transport));
+    transport.observer.once('close', () => this.onTransportGone(transport));
   }
 
   addProducer(transport: WebRtcTransport, producer: Producer): void {
     this.producers.set(producer.id, producer);
     this.transportOf.set(producer.id, transport.id);
-    producer.on('close', () => this.onProducerGone(producer));
+    producer.observer.once('close', () => this.onProducerGone(producer));
   }
 
   addConsumer(transport: WebRtcTransport, consumer: Consumer): void {
     this.consumers.set(consumer.id, consumer);
     this.transportOf.set(consumer.id, transport.id);
     const gone = (): void => this.onConsumerGone(consumer);
-    consumer.on('close', gone);
-    consumer.on('producerclose', gone);
-    consumer.on('transportclose', gone);
+    consumer.observer.once('close', gone);
   }
 
   /** Closes one of the peer's producers at its request; the Room tells the others. */
@@ -203,8 +214,20 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
     }
   }
 
+  /**
+   * The server lost the peer's media (its router's worker died): everything on its transports
+   * is dropped without telling the client piecemeal; the client is told `mediaReset` and
+   * rebuilds (new transports, produce and consume again).
+   */
+  resetMedia(reason: string): void {
+    if (this.closed) return;
+    this.quietly(() => this.closeTransports());
+    this.notify('mediaReset', { reason });
+  }
+
   private onTransportGone(transport: WebRtcTransport): void {
     if (!this.transports.delete(transport.id)) return;
+    this.transportInfo.delete(transport.id);
     for (const [id, transportId] of [...this.transportOf]) {
       if (transportId !== transport.id) continue;
       const producer = this.producers.get(id);
@@ -229,6 +252,14 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
     consumer.close();
     if (!this.ownTeardown && !this.closed) this.notify('consumerClosed', { consumerId: consumer.id });
   }
+}
+
+/** What a peer keeps of each of its transports. */
+export interface TransportInfo {
+  direction: 'send' | 'recv';
+  router: Router;
+  /** The client's receive capabilities (recv transports): what its consumers are built for. */
+  rtpCapabilities?: RtpCapabilities;
 }
 
 /** The signaling view of a producer; `source` is what the publisher declared in `produce`. */

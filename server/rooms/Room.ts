@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { PeerInfo, ServerEvents } from '../../protocol/signaling/schemas.js';
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
 import { ConflictError, InvalidStateError } from '../lib/errors.js';
-import type { Router, Sfu } from '../sfu/index.js';
+import { RouterGroup, type Producer, type Sfu } from '../sfu/index.js';
 import { Peer, producerInfo } from './Peer.js';
 
 export interface RoomOptions {
@@ -15,15 +15,17 @@ export interface RoomOptions {
 type RoomEvents = { '@close': [] };
 
 /**
- * A room: its peers and the one SFU Router they share. The router is created with the first
- * peer and the room closes (router included) when its last peer leaves. The room relays what
- * one peer does to the others: joined, left, new/closed/paused/resumed producers.
+ * A room: its peers and the SFU routers they share (a RouterGroup: one router, spread over more
+ * workers when the room outgrows one). The routers are created with the first peer and the
+ * room closes (routers included) when its last peer leaves. The room relays what one peer does
+ * to the others: joined, left, new/closed/paused/resumed producers. When a mediasoup worker
+ * under the room dies, every peer is told `mediaReset` and rebuilds on new routers.
  */
 export class Room extends EnhancedEventEmitter<RoomEvents> {
   readonly id: string;
   readonly createdAt = new Date();
   readonly peers = new Map<string, Peer>();
-  private router: Router | null = null;
+  private group: Promise<RouterGroup> | null = null;
   private readonly sfu: Sfu;
   private readonly maxPeers: number;
   private readonly log: Logger;
@@ -37,18 +39,38 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     this.log = options.log.child({ roomId: this.id });
   }
 
-  /** The room's router, created on first use. */
-  getRouter(): Router {
-    if (this.closed) throw new InvalidStateError(`room ${this.id} is closed`);
-    this.router ??= this.sfu.createRouter({ appData: { roomId: this.id } });
-    return this.router;
+  /** The room's routers, created on first use (and again after a worker under them died). */
+  getRouters(): Promise<RouterGroup> {
+    if (this.closed) return Promise.reject(new InvalidStateError(`room ${this.id} is closed`));
+    if (!this.group) {
+      const pending = RouterGroup.create(this.sfu, { roomId: this.id });
+      this.group = pending;
+      pending.then(
+        (group) => {
+          if (this.closed) group.close('room closed');
+          group.once('close', (reason) => this.onRoutersLost(pending, reason));
+        },
+        () => {
+          if (this.group === pending) this.group = null;
+        },
+      );
+    }
+    return this.group;
+  }
+
+  /** A producer of any peer in the room. */
+  findProducer(id: string): Producer | undefined {
+    for (const peer of this.peers.values()) {
+      const producer = peer.producers.get(id);
+      if (producer) return producer;
+    }
+    return undefined;
   }
 
   /** Adds a peer (after which the others are told) and wires its departure. */
   addPeer(peer: Peer): void {
     if (this.closed) throw new InvalidStateError(`room ${this.id} is closed`);
     if (this.peers.size >= this.maxPeers) throw new ConflictError(`room ${this.id} is full (${this.maxPeers} peers)`);
-    this.getRouter();
     this.peers.set(peer.id, peer);
     peer.on('@producerclose', (producer) => this.broadcast('producerClosed', { producerId: producer.id, peerId: peer.id }, peer.id));
     peer.on('@close', () => this.removePeer(peer));
@@ -80,10 +102,19 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
       peer.notify('kicked', { reason });
       peer.close(reason);
     }
-    this.router?.close();
-    this.router = null;
+    const group = this.group;
+    this.group = null;
+    void group?.then((g) => g.close('room closed'), () => undefined);
     this.log.info({ reason }, 'room closed');
     this.safeEmit('@close');
+  }
+
+  /** The routers went away under the peers (a worker died): every peer rebuilds on new ones. */
+  private onRoutersLost(group: Promise<RouterGroup>, reason: string): void {
+    if (this.group !== group || this.closed) return;
+    this.group = null;
+    this.log.warn({ reason, peers: this.peers.size }, 'room media lost; peers reconnect');
+    for (const peer of this.peers.values()) peer.resetMedia(reason);
   }
 
   private removePeer(peer: Peer): void {

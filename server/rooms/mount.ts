@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { roomPageRoutes } from '../http/routes/room-page.js';
 import { roomsRoutes } from '../http/routes/rooms.js';
 import { logger } from '../lib/logger.js';
@@ -21,11 +22,11 @@ export interface RoomsSubsystem extends Subsystem {
 export async function mountRooms(ctx: ServerContext): Promise<RoomsSubsystem> {
   const { config } = ctx;
   if (config.auth.secret === null) log.warn('auth.secret is not set: rooms and the rooms API are open to anyone who can reach this server');
-  const sfu = new Sfu(config.webrtc);
+  const sfu = await Sfu.create({ ...config.webrtc, workers: config.webrtc.workers || availableParallelism() });
   const rooms = new RoomManager({ sfu, maxPeersPerRoom: config.rooms.maxPeersPerRoom, log });
   const signaling = new SignalingServer({
     httpServer: ctx.httpServer,
-    services: { rooms, authSecret: config.auth.secret, iceServers: config.webrtc.iceServers, log: logger.child({ mod: 'signaling' }) },
+    services: { rooms, sfu, authSecret: config.auth.secret, iceServers: config.webrtc.iceServers, log: logger.child({ mod: 'signaling' }) },
     reconnectGraceMs: config.rooms.reconnectGraceMs,
   });
   ctx.app.use(roomsRoutes(rooms, config.auth.secret));

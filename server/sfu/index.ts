@@ -1,8 +1,22 @@
-/** The SFU media core: the only module that touches the WebRTC engine (ARCHITECTURE.md). */
-export { Sfu, type SfuOptions } from './Sfu.js';
-export { Router } from './Router.js';
-export { WebRtcTransport, type TransportState, type TransportStats } from './WebRtcTransport.js';
-export { PlainRtpTransport, type PlainRtpTransportOptions, type PlainRtpTransportStats, type PlainRtpTuple } from './PlainRtpTransport.js';
-export { Producer, type ProducerStats } from './Producer.js';
-export { Consumer, type ConsumerStats } from './Consumer.js';
-export { SUPPORTED_CODECS, SUPPORTED_HEADER_EXTENSIONS, type RtpCodec, type MediaKind, type CodecCapability } from './ortc.js';
+/**
+ * The SFU media core: Estuary's layer over mediasoup, and the only folder that imports it
+ * (ARCHITECTURE.md, "The SFU media core"). Others use the mediasoup object types re-exported here.
+ */
+import type { types } from 'mediasoup';
+
+export { Sfu, type SfuOptions, type WorkerSlot, type RouterAppData } from './Sfu.js';
+export { RouterGroup } from './RouterGroup.js';
+export { ROUTER_MEDIA_CODECS } from './codecs.js';
+export { onNewProducer } from './load.js';
+
+export type Router = types.Router;
+export type WebRtcTransport = types.WebRtcTransport;
+export type PlainTransport = types.PlainTransport;
+export type Producer = types.Producer;
+export type Consumer = types.Consumer;
+export type RtpCapabilities = types.RtpCapabilities;
+export type RtpParameters = types.RtpParameters;
+export type RtpCodecParameters = types.RtpCodecParameters;
+export type MediaKind = types.MediaKind;
+export type DtlsParameters = types.DtlsParameters;
+export type AppData = types.AppData;

@@ -4,10 +4,12 @@ import type { Peer } from '../rooms/Peer.js';
 import type { Room } from '../rooms/Room.js';
 import type { RoomManager } from '../rooms/RoomManager.js';
 import type { SignalingSession } from './SignalingSession.js';
+import type { Sfu } from '../sfu/index.js';
 
 /** What every signaling handler may use: the node's rooms and settings. */
 export interface SignalingServices {
   rooms: RoomManager;
+  sfu: Sfu;
   /** HS256 secret for room tokens; null leaves rooms open. */
   authSecret: string | null;
   iceServers: IceServer[];

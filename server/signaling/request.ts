@@ -49,6 +49,8 @@ export async function routeRequest(handlers: Handlers, ctx: RequestContext, requ
       return handlers.connectTransport(pctx, request.payload);
     case 'produce':
       return handlers.produce(pctx, request.payload);
+    case 'restartIce':
+      return handlers.restartIce(pctx, request.payload);
     case 'consume':
       return handlers.consume(pctx, request.payload);
     case 'resumeConsumer':

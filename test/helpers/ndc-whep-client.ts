@@ -14,7 +14,7 @@ import type { Readable, Writable } from 'node:stream';
 import { isRtcpPacket, parseRtpHeader } from '../../protocol/rtp/header.js';
 import { createH264Depacketizer } from '../../protocol/rtp-formats/index.js';
 import { avccToAnnexB } from '../../protocol/codec/nal.js';
-import { closeTrack, nodeDataChannel, releaseOnClose, type PeerConnection, type Track } from '../../server/sfu/engine.js';
+import { closeTrack, nodeDataChannel, releaseOnClose, type PeerConnection, type Track } from './ndc.js';
 
 /** Payload types offered (Estuary answers with the offer's): the dynamic ones browsers use. */
 const H264_PT = 102;

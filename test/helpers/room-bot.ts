@@ -1,16 +1,25 @@
 /**
- * A room participant for integration tests: the browser SDK's RoomClient driven in Node with
- * @roamhq/wrtc's RTCPeerConnection injected. It publishes the synthetic video/audio of a
+ * A room participant for integration tests: the browser SDK's RoomClient (mediasoup-client with
+ * its Chrome111 handler) driven in Node over @roamhq/wrtc, whose WebRTC classes are installed as
+ * globals where mediasoup-client looks for them. It publishes the synthetic video/audio of a
  * WrtcBot (whose own peer connection is never negotiated: it only lends its tracks) and counts
  * decoded video frames and audio chunks per remote peer with libwebrtc sinks.
  */
 import wrtc from '@roamhq/wrtc';
 import { RoomClient, type RoomClientOptions } from '../../client/sdk/index.js';
 import type { Consumer } from '../../client/sdk/index.js';
-import type { PeerConnectionConstructor } from '../../client/sdk/index.js';
 import { WrtcBot } from './wrtc-bot.js';
 
 const { nonstandard } = wrtc;
+
+/** Installs @roamhq/wrtc's WebRTC classes as globals (once), as a browser has them. */
+export function installWrtcGlobals(): void {
+  const g = globalThis as Record<string, unknown>;
+  for (const name of ['RTCPeerConnection', 'RTCSessionDescription', 'RTCIceCandidate', 'MediaStream', 'MediaStreamTrack', 'RTCRtpSender', 'RTCRtpReceiver', 'RTCRtpTransceiver']) {
+    const value = (wrtc as unknown as Record<string, unknown>)[name];
+    if (value !== undefined && g[name] === undefined) g[name] = value;
+  }
+}
 
 /** What one bot received from one remote peer. */
 export interface ReceivedFrom {
@@ -30,8 +39,9 @@ export class RoomBot {
   private readonly sinks: { stop(): void }[] = [];
   private closed = false;
 
-  constructor(options: Omit<RoomClientOptions, 'RTCPeerConnection'>) {
-    this.client = new RoomClient({ ...options, RTCPeerConnection: wrtc.RTCPeerConnection as unknown as PeerConnectionConstructor });
+  constructor(options: Omit<RoomClientOptions, 'handlerName'>) {
+    installWrtcGlobals();
+    this.client = new RoomClient({ ...options, handlerName: 'Chrome111' });
     this.client.on('consumer', (c) => this.count(c));
     this.client.on('peerLeft', (id) => this.peerLeft.push(id));
     this.client.on('kicked', (reason) => this.kicked.push(reason));

@@ -15,7 +15,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { isRtcpPacket, parseRtpHeader } from '../../protocol/rtp/header.js';
 import { isH264KeyframePayload } from '../../protocol/rtp-formats/index.js';
 import { gatewayOf } from '../../server/gateway/mount.js';
-import { closeTrack, nodeDataChannel, releaseOnClose, type PeerConnection, type Track } from '../../server/sfu/engine.js';
+import { closeTrack, nodeDataChannel, releaseOnClose, type PeerConnection, type Track } from '../helpers/ndc.js';
 import { getJson, startTestServer, waitFor, type TestServer } from './gateway-helpers.js';
 
 const PATH = 'live/demand';

@@ -12,7 +12,7 @@ import { gatewayOf } from '../../server/gateway/mount.js';
 import { NdcWhepClient } from '../helpers/ndc-whep-client.js';
 import { RoomBot } from '../helpers/room-bot.js';
 import { exitWhenDrained } from '../helpers/wrtc-exit.js';
-import { nodeDataChannel } from '../../server/sfu/engine.js';
+import { nodeDataChannel } from '../helpers/ndc.js';
 import { childPids, getJson, killChildren, publish, startTestServer, waitFor, type TestServer } from './gateway-helpers.js';
 
 after(exitWhenDrained);

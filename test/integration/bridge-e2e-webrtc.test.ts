@@ -10,7 +10,7 @@ import { postSdp } from '../helpers/webrtc-streams.js';
 import { RoomBot } from '../helpers/room-bot.js';
 import { WrtcBot } from '../helpers/wrtc-bot.js';
 import { exitWhenDrained } from '../helpers/wrtc-exit.js';
-import { nodeDataChannel } from '../../server/sfu/engine.js';
+import { nodeDataChannel } from '../helpers/ndc.js';
 import { getJson, probe, startTestServer, waitFor, type TestServer } from './gateway-helpers.js';
 
 after(exitWhenDrained);

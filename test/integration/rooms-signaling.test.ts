@@ -119,8 +119,25 @@ describe('rooms signaling with real peers', () => {
     const created = await request(s, 'createTransport', { direction: 'send' });
     assert.ok(created.ok, 'session continues after a bad request');
     const transportId = String(created.data.transportId);
-    const badSdp = await request(s, 'produce', { transportId, kind: 'video', mid: '0', sdp: 'v=0\r\nthis is not sdp\r\n', source: 'camera' });
-    assert.ok(!badSdp.ok && ['bad_request', 'unsupported'].includes(badSdp.error.code), JSON.stringify(badSdp));
+    // Shape is right, semantics are not: a codec the router does not have, then no encodings at all.
+    const unknownCodec = await request(s, 'produce', {
+      transportId,
+      kind: 'video',
+      rtpParameters: { mid: '0', codecs: [{ mimeType: 'video/NOPE', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 1234 }] },
+      source: 'camera',
+    });
+    assert.ok(!unknownCodec.ok && ['bad_request', 'unsupported'].includes(unknownCodec.error.code), JSON.stringify(unknownCodec));
+    const noEncodings = await request(s, 'produce', {
+      transportId,
+      kind: 'audio',
+      rtpParameters: { mid: '1', codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }], encodings: [] },
+      source: 'mic',
+    });
+    assert.ok(!noEncodings.ok && ['bad_request', 'unsupported'].includes(noEncodings.error.code), JSON.stringify(noEncodings));
+    const badDtls = await request(s, 'connectTransport', { transportId, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'md5', value: 'AA' }] } });
+    assert.deepEqual(badDtls.ok ? null : badDtls.error.code, 'bad_request');
+    const unknownTransport = await request(s, 'consume', { transportId: 'nope', producerId: 'nope' });
+    assert.deepEqual(unknownTransport.ok ? null : unknownTransport.error.code, 'not_found');
     const unknownProducer = await request(s, 'pauseProducer', { producerId: 'nope' });
     assert.deepEqual(unknownProducer.ok ? null : unknownProducer.error.code, 'not_found');
     assert.ok((await request(s, 'leave', {})).ok);
@@ -206,7 +223,12 @@ describe('rooms with auth configured', () => {
     assert.equal(joined.data.canSubscribe, true);
     const created = await request(s, 'createTransport', { direction: 'send' });
     assert.ok(created.ok);
-    const produce = await request(s, 'produce', { transportId: String(created.data.transportId), kind: 'audio', mid: '0', sdp: 'v=0\r\n' + 'a'.repeat(20), source: 'mic' });
+    const produce = await request(s, 'produce', {
+      transportId: String(created.data.transportId),
+      kind: 'audio',
+      rtpParameters: { mid: '0', codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 1111 }] },
+      source: 'mic',
+    });
     assert.deepEqual(produce.ok ? null : produce.error.code, 'unauthorized');
 
     assert.equal((await fetch(`${server.url}/api/v1/rooms`)).status, 401);

@@ -21,9 +21,9 @@ export function roomsRoutes(rooms: RoomManager, authSecret: string | null): Rout
     res.json({ rooms: [...rooms.rooms.values()].map((room) => ({ id: room.id, peers: room.peers.size, createdAt: room.createdAt.toISOString() })) });
   });
 
-  router.get('/api/v1/rooms/:id', (req, res) => {
+  router.get('/api/v1/rooms/:id', async (req, res) => {
     const room = findRoom(rooms, req.params.id);
-    res.json({ id: room.id, createdAt: room.createdAt.toISOString(), peers: [...room.peers.values()].map(peerDetails) });
+    res.json({ id: room.id, createdAt: room.createdAt.toISOString(), peers: await Promise.all([...room.peers.values()].map(peerDetails)) });
   });
 
   router.delete('/api/v1/rooms/:id/peers/:peerId', (req, res) => {
@@ -44,15 +44,20 @@ function findRoom(rooms: RoomManager, id: string): Room {
   return room;
 }
 
-function peerDetails(peer: Peer): unknown {
+async function peerDetails(peer: Peer): Promise<unknown> {
   return {
     id: peer.id,
     displayName: peer.displayName,
     joinedAt: peer.joinedAt.toISOString(),
     connected: peer.connected,
-    producers: [...peer.producers.values()].map((producer) => {
-      const { kind, source, paused } = producerInfo(peer.id, producer);
-      return { id: producer.id, kind, source, mimeType: producer.codec.mimeType, bitrate: producer.getStats().bitrate, paused };
-    }),
+    producers: await Promise.all(
+      [...peer.producers.values()].map(async (producer) => {
+        const { kind, source, paused } = producerInfo(peer.id, producer);
+        // mediasoup's inbound stats: one entry per received stream (simulcast layers, RTX); bits/s.
+        const stats = await producer.getStats().catch(() => []);
+        const bitrate = stats.reduce((sum, s) => sum + (s.type === 'inbound-rtp' ? s.bitrate : 0), 0);
+        return { id: producer.id, kind, source, mimeType: producer.rtpParameters.codecs[0]?.mimeType ?? '', bitrate, paused };
+      }),
+    ),
   };
 }

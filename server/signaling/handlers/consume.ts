@@ -1,23 +1,30 @@
 import type { ParsedRequest, ResponseData } from '../../../protocol/signaling/schemas.js';
-import { ConflictError, InvalidStateError, NotFoundError, UnauthorizedError } from '../../lib/errors.js';
+import { ConflictError, InvalidStateError, NotFoundError, UnauthorizedError, UnsupportedError } from '../../lib/errors.js';
 import type { PeerContext } from '../context.js';
 
 /**
- * `consume`: adds a paused consumer of a producer in the room to the peer's recv transport and
- * returns the server's new offer. The client answers with `connectTransport` and then
- * `resumeConsumer` once its receiver is ready (STYLE.md §14).
+ * `consume`: a paused consumer of a producer in the room on the peer's recv transport (the
+ * producer piped to that transport's router first when it lives on another worker). The client
+ * builds its receiver from the returned RTP parameters, then sends `resumeConsumer` once it is
+ * ready (STYLE.md §14).
  */
 export async function consume(ctx: PeerContext, req: ParsedRequest<'consume'>): Promise<ResponseData['consume']> {
   const { peer, room } = ctx;
   if (!peer.canSubscribe) throw new UnauthorizedError('this token does not allow subscribing');
   const transport = peer.getTransport(req.transportId);
-  if (transport.direction !== 'recv') throw new InvalidStateError('consume needs a recv transport');
-  const producer = room.getRouter().getProducer(req.producerId);
+  const info = peer.transportInfoOf(transport.id);
+  if (info.direction !== 'recv' || !info.rtpCapabilities) throw new InvalidStateError('consume needs a recv transport');
+  const producer = room.findProducer(req.producerId);
   if (!producer || producer.closed) throw new NotFoundError(`no producer ${req.producerId} in room ${room.id}`);
   for (const existing of peer.consumers.values()) {
     if (existing.producerId === producer.id && !existing.closed) throw new ConflictError(`already consuming producer ${producer.id}`);
   }
-  const { consumer, sdpOffer, mid } = await transport.consume({ producer, paused: true, appData: { peerId: peer.id } });
+  const group = await room.getRouters();
+  await group.ensureProducer(info.router, producer.id);
+  if (!info.router.canConsume({ producerId: producer.id, rtpCapabilities: info.rtpCapabilities })) {
+    throw new UnsupportedError(`this client cannot receive producer ${producer.id} (${producer.rtpParameters.codecs[0]?.mimeType ?? 'no codec'})`);
+  }
+  const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: info.rtpCapabilities, paused: true, appData: { peerId: peer.id } });
   if (peer.closed || transport.closed || consumer.closed) {
     consumer.close();
     throw new InvalidStateError('the transport or producer closed during consume');
@@ -29,8 +36,7 @@ export async function consume(ctx: PeerContext, req: ParsedRequest<'consume'>): 
     producerId: producer.id,
     peerId: producerPeerId,
     kind: consumer.kind,
-    mid,
-    sdp: sdpOffer,
+    rtpParameters: consumer.rtpParameters as ResponseData['consume']['rtpParameters'],
     paused: consumer.paused,
     producerPaused: consumer.producerPaused,
   };

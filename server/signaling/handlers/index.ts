@@ -8,6 +8,7 @@ import { leave } from './leave.js';
 import { pauseConsumer } from './pauseConsumer.js';
 import { pauseProducer } from './pauseProducer.js';
 import { produce } from './produce.js';
+import { restartIce } from './restartIce.js';
 import { resumeConsumer } from './resumeConsumer.js';
 import { resumeProducer } from './resumeProducer.js';
 
@@ -16,6 +17,7 @@ export const handlers: Handlers = {
   join,
   createTransport,
   connectTransport,
+  restartIce,
   produce,
   consume,
   resumeConsumer,

@@ -23,7 +23,7 @@ export async function join(ctx: RequestContext, req: ParsedRequest<'join'>): Pro
   if (previous && req.resume && previous.matchesSecret(req.resume.sessionSecret)) {
     previous.takeOver(ctx.session);
     ctx.session.bind(previous);
-    return joined(ctx, room, previous, true);
+    return joined(ctx, room, previous, true, await routerCapabilities(room));
   }
   const peer = new Peer({
     id: randomUUID(),
@@ -39,11 +39,24 @@ export async function join(ctx: RequestContext, req: ParsedRequest<'join'>): Pro
     if (room.peers.size === 0) room.close('join failed');
     throw err;
   }
+  let capabilities: ResponseData['join']['routerRtpCapabilities'];
+  try {
+    capabilities = await routerCapabilities(room);
+  } catch (err) {
+    peer.close('no router');
+    throw err;
+  }
   ctx.session.bind(peer);
-  return joined(ctx, room, peer, false);
+  return joined(ctx, room, peer, false, capabilities);
 }
 
-function joined(ctx: RequestContext, room: Room, peer: Peer, resumed: boolean): ResponseData['join'] {
+/** The router capabilities the client's Device loads (creating the room's routers on first join). */
+async function routerCapabilities(room: Room): Promise<ResponseData['join']['routerRtpCapabilities']> {
+  const group = await room.getRouters();
+  return group.primary.rtpCapabilities as ResponseData['join']['routerRtpCapabilities'];
+}
+
+function joined(ctx: RequestContext, room: Room, peer: Peer, resumed: boolean, routerRtpCapabilities: ResponseData['join']['routerRtpCapabilities']): ResponseData['join'] {
   return {
     peerId: peer.id,
     sessionSecret: peer.secret,
@@ -52,5 +65,6 @@ function joined(ctx: RequestContext, room: Room, peer: Peer, resumed: boolean): 
     iceServers: ctx.iceServers,
     canPublish: peer.canPublish,
     canSubscribe: peer.canSubscribe,
+    routerRtpCapabilities,
   };
 }

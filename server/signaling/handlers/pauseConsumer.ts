@@ -3,6 +3,6 @@ import type { PeerContext } from '../context.js';
 
 /** `pauseConsumer`: the client stops receiving this consumer for now (hidden tile). */
 export async function pauseConsumer(ctx: PeerContext, req: ParsedRequest<'pauseConsumer'>): Promise<ResponseData['pauseConsumer']> {
-  ctx.peer.getConsumer(req.consumerId).pause();
+  await ctx.peer.getConsumer(req.consumerId).pause();
   return {};
 }

@@ -5,7 +5,7 @@ import type { PeerContext } from '../context.js';
 export async function pauseProducer(ctx: PeerContext, req: ParsedRequest<'pauseProducer'>): Promise<ResponseData['pauseProducer']> {
   const producer = ctx.peer.getProducer(req.producerId);
   if (producer.paused) return {};
-  producer.pause();
+  await producer.pause();
   ctx.room.broadcast('producerPaused', { producerId: producer.id, peerId: ctx.peer.id }, ctx.peer.id);
   return {};
 }

@@ -3,6 +3,6 @@ import type { PeerContext } from '../context.js';
 
 /** `resumeConsumer`: the client's receiver is ready; media (and a key frame) starts flowing. */
 export async function resumeConsumer(ctx: PeerContext, req: ParsedRequest<'resumeConsumer'>): Promise<ResponseData['resumeConsumer']> {
-  ctx.peer.getConsumer(req.consumerId).resume();
+  await ctx.peer.getConsumer(req.consumerId).resume();
   return {};
 }

@@ -5,7 +5,7 @@ import type { PeerContext } from '../context.js';
 export async function resumeProducer(ctx: PeerContext, req: ParsedRequest<'resumeProducer'>): Promise<ResponseData['resumeProducer']> {
   const producer = ctx.peer.getProducer(req.producerId);
   if (!producer.paused) return {};
-  producer.resume();
+  await producer.resume();
   ctx.room.broadcast('producerResumed', { producerId: producer.id, peerId: ctx.peer.id }, ctx.peer.id);
   return {};
 }

@@ -22,12 +22,6 @@ const MAX_TOKEN_LENGTH = 4096;
 export const SDP_TYPE = 'application/sdp';
 export const SDPFRAG_TYPE = 'application/trickle-ice-sdpfrag';
 
-/** RFC 9725 §4.3.1: the session supports trickle ICE but not ICE restarts, so a restart PATCH gets 422. */
-export class IceRestartUnsupportedError extends UnsupportedError {
-  override name = 'IceRestartUnsupportedError';
-  readonly status = 422;
-}
-
 /** RFC 9110 §13.1.1: If-Match names another ICE session than the current one. */
 export class PreconditionFailedError extends ConflictError {
   override name = 'PreconditionFailedError';
@@ -41,7 +35,7 @@ export interface WebRtcSession {
   transport: WebRtcTransport;
   /** Strong entity tag of the ICE session (RFC 9725 §4.3.1). */
   etag: string;
-  /** The client's ICE ufrag from its offer: a PATCH with another one is an ICE restart. */
+  /** The client's current ICE ufrag: a PATCH with another one is an ICE restart. */
   remoteUfrag: string | undefined;
 }
 
@@ -140,24 +134,35 @@ export async function requireStreamToken(req: Request, res: Response, secret: st
 }
 
 /**
- * Trickle ICE PATCH (RFC 9725 §4.3.1, RFC 8840): the fragment's candidates are added to the
- * session; an `a=ice-ufrag` other than the client's is an ICE restart, which the engine
- * refuses (ARCHITECTURE.md, Media engine), answered 422. If-Match must name the session's
- * ETag (or `*`): 412 otherwise.
+ * Trickle ICE and ICE restart PATCH (RFC 9725 §4.3, RFC 8840). If-Match must name the session's
+ * ETag (or `*`): 412 otherwise. The server is ICE-lite (mediasoup): it learns the client's
+ * addresses from its connectivity checks, so trickled candidates need nothing and get 204. A
+ * fragment with an `a=ice-ufrag` other than the client's current one is an ICE restart
+ * (§4.3.2): the transport gets new ICE credentials and the answer is `200` with a fragment
+ * carrying them and the server's candidates; the session's ETag changes.
  */
-export function applyTrickle(req: Request, session: WebRtcSession): void {
+export async function applyPatch(req: Request, res: Response, session: WebRtcSession): Promise<void> {
   const ifMatch = req.headers['if-match'];
   if (ifMatch === undefined) throw new PreconditionFailedError('If-Match is required');
   if (ifMatch !== '*' && ifMatch !== session.etag) throw new PreconditionFailedError('If-Match does not name this ICE session');
   const frag = bodyOf(req, SDPFRAG_TYPE);
-  let mid = '0';
-  const candidates: { candidate: string; mid: string }[] = [];
+  let ufrag: string | undefined;
   for (const raw of frag.split('\n')) {
     const line = raw.replace(/\r$/, '');
-    if (line.startsWith('a=mid:')) mid = line.slice(6);
-    else if (line.startsWith('a=ice-ufrag:') && line.slice(12) !== session.remoteUfrag) {
-      throw new IceRestartUnsupportedError('ICE restart is not supported (the engine refuses it): start a new session');
-    } else if (line.startsWith('a=candidate:')) candidates.push({ candidate: line.slice(2), mid });
+    if (line.startsWith('a=ice-ufrag:')) ufrag = line.slice(12);
   }
-  for (const c of candidates) session.transport.addRemoteCandidate(c.candidate, c.mid);
+  if (ufrag === undefined || ufrag === session.remoteUfrag) {
+    res.status(204).end();
+    return;
+  }
+  const ice = await session.transport.restartIce();
+  session.remoteUfrag = ufrag;
+  session.etag = newEtag();
+  const lines = [`a=ice-ufrag:${ice.usernameFragment}`, `a=ice-pwd:${ice.password}`, 'a=ice-lite'];
+  for (const c of session.transport.iceCandidates) {
+    const tcp = c.protocol === 'tcp' ? ' tcptype passive' : '';
+    lines.push(`a=candidate:${c.foundation} 1 ${c.protocol} ${c.priority} ${c.address} ${c.port} typ host${tcp}`);
+  }
+  lines.push('a=end-of-candidates');
+  res.status(200).set({ 'Content-Type': SDPFRAG_TYPE, ETag: session.etag }).send(lines.join('\r\n') + '\r\n');
 }

@@ -1,8 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { InvalidStateError, NotFoundError } from '../../../lib/errors.js';
-import { applyTrickle, MAX_SESSIONS, newEtag, newSessionId, sdpBody, type WebRtcSession } from './common.js';
+import { applyPatch, MAX_SESSIONS, newEtag, newSessionId, sdpBody, type WebRtcSession } from './common.js';
 import type { WebRtcTransport } from '../../../sfu/index.js';
-import { getTransportParameters, parseSdp } from '../../../../protocol/sdp/index.js';
+
+/**
+ * A session whose ICE stays disconnected this long (the client vanished without DELETE: mediasoup
+ * declares it after 30 s without consent checks) ends; an ICE restart PATCH within it keeps it.
+ */
+export const ICE_DISCONNECTED_GRACE_MS = 15_000;
 
 /**
  * The session resources of one endpoint kind (`/whip/sessions/<id>`, `/whep/sessions/<id>`):
@@ -18,21 +23,28 @@ export class SessionStore {
   }
 
   /** Registers a session for `transport`; InvalidStateError (409) beyond MAX_SESSIONS. */
-  add(path: string, transport: WebRtcTransport, sdpOffer: string): WebRtcSession {
+  /** Checks there is room for one more session: call before allocating anything for it. */
+  assertCapacity(): void {
     if (this.sessions.size >= MAX_SESSIONS) throw new InvalidStateError(`too many sessions (${MAX_SESSIONS})`);
-    let remoteUfrag: string | undefined;
-    try {
-      const offer = parseSdp(sdpOffer);
-      remoteUfrag = getTransportParameters(offer.media[0]?.lines ?? [], offer.lines).iceUfrag;
-    } catch {
-      remoteUfrag = undefined; // the transport accepted it already: only the ufrag is missing
-    }
+  }
+
+  /** Registers a session for `transport` (the client's ICE ufrag from its offer); InvalidStateError (409) beyond MAX_SESSIONS. */
+  add(path: string, transport: WebRtcTransport, remoteUfrag: string): WebRtcSession {
+    this.assertCapacity();
     const session: WebRtcSession = { id: newSessionId(), path, transport, etag: newEtag(), remoteUfrag };
     this.sessions.set(session.id, session);
-    transport.on('connectionstatechange', (state) => {
-      if (state === 'failed') transport.close();
+    let grace: NodeJS.Timeout | undefined;
+    transport.on('dtlsstatechange', (state) => {
+      if (state === 'failed' || state === 'closed') transport.close();
     });
-    transport.once('close', () => this.sessions.delete(session.id));
+    transport.on('icestatechange', (state) => {
+      clearTimeout(grace);
+      if (state === 'disconnected') grace = setTimeout(() => transport.close(), ICE_DISCONNECTED_GRACE_MS).unref();
+    });
+    transport.observer.once('close', () => {
+      clearTimeout(grace);
+      this.sessions.delete(session.id);
+    });
     return session;
   }
 
@@ -48,9 +60,8 @@ export class SessionStore {
       session.transport.close();
       res.status(200).end();
     });
-    router.patch(`${this.prefix}/sessions/:id`, sdpBody, (req: Request, res: Response) => {
-      applyTrickle(req, this.get(req));
-      res.status(204).end();
+    router.patch(`${this.prefix}/sessions/:id`, sdpBody, async (req: Request, res: Response) => {
+      await applyPatch(req, res, this.get(req));
     });
     return router;
   }

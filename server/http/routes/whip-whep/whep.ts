@@ -1,8 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { BridgeManager } from '../../../bridge/BridgeManager.js';
-import { NotFoundError } from '../../../lib/errors.js';
+import { NotFoundError, UnsupportedError } from '../../../lib/errors.js';
 import { logger } from '../../../lib/logger.js';
-import type { Consumer } from '../../../sfu/index.js';
+import type { Consumer, Producer, RtpParameters, Sfu } from '../../../sfu/index.js';
+import { buildViewAnswer, parseViewOffer } from '../../../sfu/tmp-sdp-stub.js';
 import { bodyOf, cors, iceServerLinks, requireStreamToken, SDP_TYPE, sdpBody, streamPathOf } from './common.js';
 import { SessionStore } from './sessions.js';
 
@@ -10,6 +11,7 @@ const log = logger.child({ mod: 'whep' });
 
 export interface WhepOptions {
   manager: BridgeManager;
+  sfu: Sfu;
   /** auth.secret: with one, viewers need a Bearer JWT whose `stream` claim covers the path. */
   secret: string | null;
   corsOrigins: readonly string[];
@@ -35,30 +37,49 @@ export function whepRoutes(options: WhepOptions): { router: Router; sessions: Se
     // An RTMP/RTSP stream not bridged yet (bridge.mode: on-demand) is bridged now; bounded wait.
     const source = await options.manager.viewable(path);
     if (!source) throw new NotFoundError(`stream ${path} is not live`);
-    const transport = source.router.createWebRtcTransport({ direction: 'recv', appData: { path, whep: true } });
-    let consumers: Consumer[];
+    sessions.assertCapacity();
+    const offer = parseViewOffer(sdpOffer);
+    const producers = source.viewable();
+    const router = await source.routerForViewer(producers);
+    const transport = await options.sfu.createWebRtcTransport(router, { appData: { path, whep: true } });
+    const consumers: Consumer[] = [];
     let sdpAnswer: string;
     try {
-      ({ consumers, sdpAnswer } = await transport.consumeOffer({ sdpOffer, producers: source.viewable(), streamId: path.replace(/\//g, '-') }));
+      await transport.connect({ dtlsParameters: offer.transport.dtlsParameters });
+      // Each receiving m-line takes the first producer of its kind not taken yet.
+      const taken = new Set<Producer>();
+      const answered = new Map<string, { rtpParameters: RtpParameters; streamId: string; trackId: string }>();
+      const streamId = path.replace(/\//g, '-');
+      for (const m of offer.media) {
+        if (!m.rtpCapabilities) continue;
+        const producer = producers.find((p) => p.kind === m.kind && !taken.has(p) && router.canConsume({ producerId: p.id, rtpCapabilities: m.rtpCapabilities as never }));
+        if (!producer) continue;
+        taken.add(producer);
+        // Paused until the viewer's DTLS is up: the first keyframe then reaches its decoder.
+        const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: m.rtpCapabilities as never, paused: true, mid: m.mid });
+        consumers.push(consumer);
+        answered.set(m.mid, { rtpParameters: consumer.rtpParameters, streamId, trackId: `${producer.kind}-${consumer.id}` });
+      }
+      if (consumers.length === 0) throw new UnsupportedError('no track of the stream can be sent in a codec the offer accepts');
+      sdpAnswer = buildViewAnswer(sdpOffer, { iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters }, answered);
     } catch (err) {
       transport.close();
       throw err;
     }
-    const session = sessions.add(path, transport, sdpOffer);
+    const session = sessions.add(path, transport, offer.transport.iceUfrag);
     // One viewer for on-demand bridging until the session ends (DELETE, ICE failure, source gone).
     options.manager.viewerJoined(path);
-    transport.once('close', () => options.manager.viewerLeft(path));
-    // Consumers start when the viewer can receive: the first keyframe then reaches its decoder.
-    transport.on('connectionstatechange', (state) => {
-      if (state === 'connected') for (const c of consumers) c.resume();
+    transport.observer.once('close', () => options.manager.viewerLeft(path));
+    transport.on('dtlsstatechange', (state) => {
+      if (state === 'connected') for (const c of consumers) void c.resume().catch(() => undefined);
     });
     // Nothing left to send (the publisher went away, the bridge was replaced): end the session.
     const onGone = (): void => {
       if (consumers.every((c) => c.closed)) transport.close();
     };
-    for (const c of consumers) c.once('close', onGone);
+    for (const c of consumers) c.observer.once('close', onGone);
     source.once('close', () => transport.close());
-    log.info({ path, session: session.id, tracks: consumers.map((c) => c.codec.mimeType) }, 'whep session');
+    log.info({ path, session: session.id, worker: router.appData.workerIndex, tracks: consumers.map((c) => c.rtpParameters.codecs[0]?.mimeType) }, 'whep session');
     res.status(201);
     res.set({ 'Content-Type': SDP_TYPE, Location: sessions.location(session), ETag: session.etag, 'Accept-Patch': 'application/trickle-ice-sdpfrag' });
     const links = iceServerLinks(options.iceServers);

@@ -1,8 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { BridgeManager } from '../../../bridge/BridgeManager.js';
-import { ConflictError } from '../../../lib/errors.js';
+import { ConflictError, UnsupportedError } from '../../../lib/errors.js';
 import { logger } from '../../../lib/logger.js';
-import type { Sfu } from '../../../sfu/index.js';
+import { RouterGroup, type Producer, type RtpParameters, type Sfu } from '../../../sfu/index.js';
+import { buildPublishAnswer, parsePublishOffer } from '../../../sfu/tmp-sdp-stub.js';
 import { bodyOf, cors, iceServerLinks, requireStreamToken, SDP_TYPE, sdpBody, streamPathOf } from './common.js';
 import { SessionStore } from './sessions.js';
 
@@ -39,22 +40,33 @@ export function whipRoutes(options: WhipOptions): { router: Router; sessions: Se
     const ours = options.manager.get(path);
     const theirs = ours === undefined && (options.gatewayLive?.(path) ?? false);
     if ((ours || theirs) && options.conflict === 'reject') throw new ConflictError(`stream ${path} is already being published`);
-    const routerForStream = options.sfu.createRouter({ appData: { path, origin: 'whip' } });
+    sessions.assertCapacity();
+    const group = await RouterGroup.create(options.sfu, { path, origin: 'whip' });
     try {
-      const transport = routerForStream.createWebRtcTransport({ direction: 'send', appData: { path, whip: true } });
-      const { producers, sdpAnswer } = await transport.produceOffer({ sdpOffer, appData: { path } });
+      const offer = parsePublishOffer(sdpOffer, group.primary.rtpCapabilities);
+      const usable = offer.media.filter((m): m is typeof m & { rtpParameters: RtpParameters; kind: 'audio' | 'video' } => m.rtpParameters !== undefined && (m.kind === 'audio' || m.kind === 'video'));
+      if (usable.length === 0) throw new UnsupportedError('no track of the offer has a codec in common with the server');
+      const transport = await options.sfu.createWebRtcTransport(group.primary, { appData: { path, whip: true } });
+      transport.observer.once('close', () => group.close('whip session ended'));
+      await transport.connect({ dtlsParameters: offer.transport.dtlsParameters });
+      const producers: Producer[] = [];
+      const accepted = new Map<string, RtpParameters>();
+      for (const m of usable) {
+        producers.push(await transport.produce({ kind: m.kind, rtpParameters: m.rtpParameters, appData: { path } }));
+        accepted.set(m.mid, m.rtpParameters);
+      }
+      const sdpAnswer = buildPublishAnswer(sdpOffer, { iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters }, accepted);
       if (theirs) options.kick?.(path, 'taken over by a WHIP publisher');
-      options.manager.addWhip(path, routerForStream, producers, options.conflict === 'takeover');
-      const session = sessions.add(path, transport, sdpOffer);
-      transport.once('close', () => routerForStream.close());
-      log.info({ path, session: session.id, tracks: producers.map((p) => p.codec.mimeType) }, 'whip publish');
+      options.manager.addWhip(path, group, producers, options.conflict === 'takeover');
+      const session = sessions.add(path, transport, offer.transport.iceUfrag);
+      log.info({ path, session: session.id, tracks: producers.map((p) => p.rtpParameters.codecs[0]?.mimeType) }, 'whip publish');
       res.status(201);
       res.set({ 'Content-Type': SDP_TYPE, Location: sessions.location(session), ETag: session.etag, 'Accept-Patch': 'application/trickle-ice-sdpfrag' });
       const links = iceServerLinks(options.iceServers);
       if (links.length > 0) res.set('Link', links);
       res.send(sdpAnswer);
     } catch (err) {
-      routerForStream.close();
+      group.close('whip publish failed');
       throw err;
     }
   });
