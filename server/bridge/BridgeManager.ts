@@ -3,7 +3,7 @@ import { streamPathSchema, type BridgeOpenParams, type BridgeOpenResult } from '
 import type { BridgeHandler } from '../gateway/bridge-hooks.js';
 import { ConflictError, InvalidStateError, NotFoundError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
-import { onNewProducer, RouterGroup, type Producer, type Router, type Sfu } from '../sfu/index.js';
+import { onNewProducer, type Producer, type Router, type Sfu } from '../sfu/index.js';
 import { BridgeDemand } from './BridgeDemand.js';
 import { bridgeRtpParameters } from './codecs.js';
 import { GatewayIngest, type IngestPort } from './GatewayIngest.js';
@@ -29,9 +29,9 @@ export interface BridgeStarter {
 /**
  * The path → source index that WHEP, the watch page and the gateway ingest use, and the SFU
  * side of the bridge contract (protocol/control/messages.ts):
- * - bridged gateway streams: a worker's `bridgeOpen` gets a RouterGroup of its own (appData
- *   `{ path }`; spread over workers for hundreds of viewers), a comedia PlainTransport and
- *   one Producer per track;
+ * - bridged gateway streams: a worker's `bridgeOpen` gets a router of its own (appData
+ *   `{ path }`), a comedia PlainTransport and one Producer per track; viewers are served
+ *   from the source's viewer routers, spread over workers (StreamSource.viewers);
  * - WHIP publishers (`addWhip`) and room participants (`room/<roomId>/<peerId>`: camera and
  *   microphone, followed as they come and go), each also sent to the gateway (`requestIngest`)
  *   so HLS, HTTP-FLV and RTMP play get them;
@@ -118,10 +118,10 @@ export class BridgeManager implements BridgeHandler {
     const existing = this.get(path);
     if (existing && existing.origin !== 'bridge') throw new ConflictError(`${path} is a ${existing.origin} stream already in the SFU`);
     existing?.close();
-    const group = await RouterGroup.create(this.sfu, { path, origin: 'bridge' });
-    const source = new StreamSource({ path, origin: 'bridge', router: group.primary, group, ownsRouter: true });
+    const router = await this.sfu.createRouter({ appData: { path, origin: 'bridge' } });
+    const source = new StreamSource({ path, origin: 'bridge', sfu: this.sfu, router, ownsRouter: true });
     try {
-      const transport = await group.primary.createPlainTransport({ listenInfo: { protocol: 'udp', ip: BRIDGE_HOST }, rtcpMux: true, comedia: true, appData: { path } });
+      const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: BRIDGE_HOST }, rtcpMux: true, comedia: true, appData: { path } });
       const tracks: BridgeOpenResult['tracks'] = [];
       for (const track of params.tracks) {
         const rtpParameters = bridgeRtpParameters(track, randomInt(1, 0xffff_ffff));
@@ -163,14 +163,14 @@ export class BridgeManager implements BridgeHandler {
    * A WHIP publisher's producers become stream `path` (the router is the publisher's own and
    * closes with the source). A live path rejects with ConflictError unless `takeover`.
    */
-  addWhip(path: string, group: RouterGroup, producers: readonly Producer[], takeover: boolean): StreamSource {
+  addWhip(path: string, router: Router, producers: readonly Producer[], takeover: boolean): StreamSource {
     if (this.closedValue) throw new InvalidStateError('bridge manager closed');
     const existing = this.get(path);
     if (existing) {
       if (!takeover || existing.origin === 'room') throw new ConflictError(`stream ${path} is already being published`);
       existing.close();
     }
-    const source = new StreamSource({ path, origin: 'whip', router: group.primary, group, ownsRouter: true });
+    const source = new StreamSource({ path, origin: 'whip', sfu: this.sfu, router, ownsRouter: true });
     for (const p of producers) source.add(p);
     this.register(source);
     return source;
@@ -228,7 +228,7 @@ export class BridgeManager implements BridgeHandler {
     let source = this.get(path);
     if (source && source.origin !== 'room') return;
     if (!source) {
-      const s = new StreamSource({ path, origin: 'room', router, ownsRouter: false });
+      const s = new StreamSource({ path, origin: 'room', sfu: this.sfu, router, ownsRouter: false });
       s.on('producerclose', () => {
         if (s.producers.size === 0) s.close();
       });

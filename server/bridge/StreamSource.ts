@@ -1,5 +1,5 @@
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
-import type { Producer, Router, RouterGroup } from '../sfu/index.js';
+import { ViewerRouters, type Producer, type Router, type Sfu } from '../sfu/index.js';
 
 /** Where a WebRTC-watchable stream's producers come from. */
 export type SourceOrigin = 'bridge' | 'whip' | 'room';
@@ -15,33 +15,20 @@ export class StreamSource extends EnhancedEventEmitter<{ newproducer: [Producer]
   readonly origin: SourceOrigin;
   /** The router the producers live on. */
   readonly router: Router;
-  /** Routers on other workers for viewers beyond one worker's share (bridged and WHIP streams). */
-  private readonly group: RouterGroup | undefined;
+  /** The routers WHEP viewers are served from (the viewers' payload types, spread over workers). */
+  readonly viewers: ViewerRouters;
   readonly producers = new Map<string, Producer>();
   private readonly ownsRouter: boolean;
   private closedValue = false;
 
-  /** With a `group`, its primary is the router and the source owns the group when `ownsRouter`. */
-  constructor(options: { path: string; origin: SourceOrigin; router: Router; group?: RouterGroup; ownsRouter: boolean }) {
+  constructor(options: { path: string; origin: SourceOrigin; sfu: Sfu; router: Router; ownsRouter: boolean }) {
     super();
     this.path = options.path;
     this.origin = options.origin;
     this.router = options.router;
-    this.group = options.group;
     this.ownsRouter = options.ownsRouter;
+    this.viewers = new ViewerRouters(options.sfu, options.router, { path: options.path });
     this.router.observer.once('close', () => this.close());
-  }
-
-  /**
-   * The router a new viewer's transport goes on, with `producers` consumable there: the
-   * source's own router while its worker has room, else one on another worker with the
-   * producers piped to it.
-   */
-  async routerForViewer(producers: readonly Producer[]): Promise<Router> {
-    if (!this.group) return this.router;
-    const router = await this.group.routerForConsumers();
-    for (const p of producers) await this.group.ensureProducer(router, p.id);
-    return router;
   }
 
   get closed(): boolean {
@@ -73,10 +60,8 @@ export class StreamSource extends EnhancedEventEmitter<{ newproducer: [Producer]
     if (this.closedValue) return;
     this.closedValue = true;
     this.producers.clear();
-    if (this.ownsRouter) {
-      if (this.group) this.group.close('stream ended');
-      else this.router.close();
-    }
+    this.viewers.close();
+    if (this.ownsRouter) this.router.close();
     this.safeEmit('close');
   }
 }

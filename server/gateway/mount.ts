@@ -52,6 +52,7 @@ export function workerConfig(config: Config, workerId: number, relayToken: strin
     logLevel: logger.level,
     rtmp: config.rtmp,
     flv: config.flv,
+    rtsp: config.rtsp,
     hls: { ...config.hls },
     statsIntervalMs: STATS_INTERVAL_MS,
     bridge: bridgeConfigSchema.parse(config.bridge),

@@ -131,29 +131,36 @@ export class Peer extends EnhancedEventEmitter<PeerEvents> {
   addTransport(transport: WebRtcTransport, info: TransportInfo): void {
     this.transports.set(transport.id, transport);
     this.transportInfo.set(transport.id, info);
+    // The client cannot repair a transport whose DTLS failed: it rebuilds both on `mediaReset`.
     const failed = (what: string): void => {
-      this.log.info({ transportId: transport.id, direction: info.direction, what }, 'transport failed; closing it');
-      transport.close();
-      this.onTransportGone(transport);
+      this.log.info({ transportId: transport.id, direction: info.direction, what }, 'transport failed; the client rebuilds');
+      this.resetMedia(`transport failed (${what})`);
     };
     transport.on('dtlsstatechange', (state) => {
-      if (state === 'failed' || state === 'closed') failed(`dtls ${state}`);
+      if (state === 'failed') failed('dtls failed');
+      // close_notify: the client closed this transport itself, and knows.
+      else if (state === 'closed') this.quietly(() => {
+        transport.close();
+        this.onTransportGone(transport);
+      });
     });
-    transport.on('routerclose', () => this.onTransportGone(transport));
+    // The router went away under it (room closed, or its worker died: `resetMedia` follows and
+    // tells the client to rebuild), so the client is not told producer by producer.
+    transport.on('routerclose', () => this.quietly(() => this.onTransportGone(transport)));
     transport.observer.once('close', () => this.onTransportGone(transport));
   }
 
   addProducer(transport: WebRtcTransport, producer: Producer): void {
     this.producers.set(producer.id, producer);
     this.transportOf.set(producer.id, transport.id);
-    producer.observer.once('close', () => this.onProducerGone(producer));
+    // A producer closed with its transport is part of a teardown the client hears of as a whole.
+    producer.observer.once('close', () => (transport.closed ? this.quietly(() => this.onProducerGone(producer)) : this.onProducerGone(producer)));
   }
 
   addConsumer(transport: WebRtcTransport, consumer: Consumer): void {
     this.consumers.set(consumer.id, consumer);
     this.transportOf.set(consumer.id, transport.id);
-    const gone = (): void => this.onConsumerGone(consumer);
-    consumer.observer.once('close', gone);
+    consumer.observer.once('close', () => (transport.closed ? this.quietly(() => this.onConsumerGone(consumer)) : this.onConsumerGone(consumer)));
   }
 
   /** Closes one of the peer's producers at its request; the Room tells the others. */

@@ -15,6 +15,14 @@ export interface RoomsSubsystem extends Subsystem {
   rooms: RoomManager;
 }
 
+/** The subsystem mounted on each HTTP server, for code that holds only the EstuaryServer (tests, benches). */
+const mountedOn = new WeakMap<object, RoomsSubsystem>();
+
+/** The rooms subsystem mounted on this HTTP server (`EstuaryServer.httpServer`). */
+export function roomsOf(httpServer: object): RoomsSubsystem | undefined {
+  return mountedOn.get(httpServer);
+}
+
 /**
  * Mounts rooms: the SFU (from `config.webrtc`), the RoomManager, socket.io signaling on the
  * HTTP server, the REST API and the room page. Closing the subsystem closes them in reverse.
@@ -31,7 +39,7 @@ export async function mountRooms(ctx: ServerContext): Promise<RoomsSubsystem> {
   });
   ctx.app.use(roomsRoutes(rooms, config.auth.secret));
   ctx.app.use(roomPageRoutes());
-  return {
+  const subsystem: RoomsSubsystem = {
     name: 'rooms',
     sfu,
     rooms,
@@ -41,4 +49,6 @@ export async function mountRooms(ctx: ServerContext): Promise<RoomsSubsystem> {
       sfu.close();
     },
   };
+  mountedOn.set(ctx.httpServer, subsystem);
+  return subsystem;
 }

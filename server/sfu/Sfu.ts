@@ -103,14 +103,16 @@ export class Sfu extends EnhancedEventEmitter<SfuEvents> {
   }
 
   /**
-   * A router on the least-loaded live worker (or on `workerIndex`). `appData` is the caller's;
-   * the Sfu adds `workerIndex`.
+   * A router on the least-loaded live worker (or on `workerIndex`), with Estuary's codecs unless
+   * `mediaCodecs` says otherwise. `appData` is the caller's; the Sfu adds `workerIndex`.
    */
-  async createRouter(options: { appData?: types.AppData; workerIndex?: number; excludeWorker?: number } = {}): Promise<types.Router<RouterAppData>> {
+  async createRouter(
+    options: { appData?: types.AppData; workerIndex?: number; excludeWorker?: number; mediaCodecs?: types.RtpCodecCapability[] } = {},
+  ): Promise<types.Router<RouterAppData>> {
     if (this.closedValue) throw new InvalidStateError('sfu closed');
     const slot = options.workerIndex !== undefined ? this.slots[options.workerIndex] : this.leastLoaded(options.excludeWorker);
     if (!slot?.worker) throw new InvalidStateError('no mediasoup worker available');
-    const router = await slot.worker.createRouter<RouterAppData>({ mediaCodecs: ROUTER_MEDIA_CODECS, appData: { ...options.appData, workerIndex: slot.index } });
+    const router = await slot.worker.createRouter<RouterAppData>({ mediaCodecs: options.mediaCodecs ?? ROUTER_MEDIA_CODECS, appData: { ...options.appData, workerIndex: slot.index } });
     if (this.closedValue) {
       router.close();
       throw new InvalidStateError('sfu closed');

@@ -35,6 +35,8 @@ export class RoomBot {
   /** Notifications seen, in order, for assertions on what the server pushed. */
   readonly peerLeft: string[] = [];
   readonly kicked: string[] = [];
+  /** Background failures the client reported (auto-consume, rebuilds), for assertion messages. */
+  readonly errors: string[] = [];
   private readonly media = new WrtcBot();
   private readonly sinks: { stop(): void }[] = [];
   private closed = false;
@@ -45,6 +47,7 @@ export class RoomBot {
     this.client.on('consumer', (c) => this.count(c));
     this.client.on('peerLeft', (id) => this.peerLeft.push(id));
     this.client.on('kicked', (reason) => this.kicked.push(reason));
+    this.client.on('error', (err) => this.errors.push(err.message));
   }
 
   /** Produces one synthetic video and one synthetic audio track. */

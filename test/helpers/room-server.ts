@@ -17,8 +17,11 @@ export function randomWebRtcPort(): number {
   return WEBRTC_PORT_MIN + Math.floor(Math.random() * WEBRTC_PORT_SPAN);
 }
 
-export async function startRoomServer(extra: { auth?: { secret: string }; rooms?: { reconnectGraceMs?: number } } = {}): Promise<EstuaryServer & { url: string }> {
-  const config = buildConfig({ http: { host: '127.0.0.1' }, webrtc: { listenIp: '127.0.0.1', port: randomWebRtcPort() }, gateway: { enabled: false }, ...extra }, {});
+export async function startRoomServer(
+  extra: { auth?: { secret: string }; rooms?: { reconnectGraceMs?: number }; webrtc?: Record<string, unknown> } = {},
+): Promise<EstuaryServer & { url: string }> {
+  const { webrtc, ...rest } = extra;
+  const config = buildConfig({ http: { host: '127.0.0.1' }, webrtc: { listenIp: '127.0.0.1', port: randomWebRtcPort(), ...webrtc }, gateway: { enabled: false }, ...rest }, {});
   // The config schema refuses port 0 (ports are 1–65535); an ephemeral port is what tests need.
   config.http.port = 0;
   const server = await startServer(config);

@@ -2,8 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import type { BridgeManager } from '../../../bridge/BridgeManager.js';
 import { NotFoundError, UnsupportedError } from '../../../lib/errors.js';
 import { logger } from '../../../lib/logger.js';
-import type { Consumer, Producer, RtpParameters, Sfu } from '../../../sfu/index.js';
-import { buildViewAnswer, parseViewOffer } from '../../../sfu/tmp-sdp-stub.js';
+import type { Consumer, Producer, RtpCapabilities, RtpParameters, Sfu } from '../../../sfu/index.js';
+import { buildViewAnswer, parseViewOffer } from '../../../sfu/sdp-mapping.js';
 import { bodyOf, cors, iceServerLinks, requireStreamToken, SDP_TYPE, sdpBody, streamPathOf } from './common.js';
 import { SessionStore } from './sessions.js';
 
@@ -39,8 +39,9 @@ export function whepRoutes(options: WhepOptions): { router: Router; sessions: Se
     if (!source) throw new NotFoundError(`stream ${path} is not live`);
     sessions.assertCapacity();
     const offer = parseViewOffer(sdpOffer);
-    const producers = source.viewable();
-    const router = await source.routerForViewer(producers);
+    // A router whose payload types are the viewer's own (ViewerRouters), the producers piped there.
+    const offered: RtpCapabilities = { codecs: offer.media.flatMap((m) => m.rtpCapabilities?.codecs ?? []), headerExtensions: [] };
+    const { router, producers } = await source.viewers.place(source.viewable(), offered);
     const transport = await options.sfu.createWebRtcTransport(router, { appData: { path, whep: true } });
     const consumers: Consumer[] = [];
     let sdpAnswer: string;
@@ -52,11 +53,12 @@ export function whepRoutes(options: WhepOptions): { router: Router; sessions: Se
       const streamId = path.replace(/\//g, '-');
       for (const m of offer.media) {
         if (!m.rtpCapabilities) continue;
-        const producer = producers.find((p) => p.kind === m.kind && !taken.has(p) && router.canConsume({ producerId: p.id, rtpCapabilities: m.rtpCapabilities as never }));
+        const producer = producers.find((p) => p.kind === m.kind && !taken.has(p) && router.canConsume({ producerId: p.id, rtpCapabilities: m.rtpCapabilities as RtpCapabilities }));
         if (!producer) continue;
         taken.add(producer);
         // Paused until the viewer's DTLS is up: the first keyframe then reaches its decoder.
-        const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: m.rtpCapabilities as never, paused: true, mid: m.mid });
+        // No RTX: the router chose its RTX payload types, the viewer did not (see ViewerRouters).
+        const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: m.rtpCapabilities, paused: true, mid: m.mid, enableRtx: false });
         consumers.push(consumer);
         answered.set(m.mid, { rtpParameters: consumer.rtpParameters, streamId, trackId: `${producer.kind}-${consumer.id}` });
       }

@@ -2,8 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import type { BridgeManager } from '../../../bridge/BridgeManager.js';
 import { ConflictError, UnsupportedError } from '../../../lib/errors.js';
 import { logger } from '../../../lib/logger.js';
-import { RouterGroup, type Producer, type RtpParameters, type Sfu } from '../../../sfu/index.js';
-import { buildPublishAnswer, parsePublishOffer } from '../../../sfu/tmp-sdp-stub.js';
+import type { Producer, RtpParameters, Sfu } from '../../../sfu/index.js';
+import { buildPublishAnswer, parsePublishOffer } from '../../../sfu/sdp-mapping.js';
 import { bodyOf, cors, iceServerLinks, requireStreamToken, SDP_TYPE, sdpBody, streamPathOf } from './common.js';
 import { SessionStore } from './sessions.js';
 
@@ -41,13 +41,13 @@ export function whipRoutes(options: WhipOptions): { router: Router; sessions: Se
     const theirs = ours === undefined && (options.gatewayLive?.(path) ?? false);
     if ((ours || theirs) && options.conflict === 'reject') throw new ConflictError(`stream ${path} is already being published`);
     sessions.assertCapacity();
-    const group = await RouterGroup.create(options.sfu, { path, origin: 'whip' });
+    const streamRouter = await options.sfu.createRouter({ appData: { path, origin: 'whip' } });
     try {
-      const offer = parsePublishOffer(sdpOffer, group.primary.rtpCapabilities);
+      const offer = parsePublishOffer(sdpOffer, streamRouter.rtpCapabilities);
       const usable = offer.media.filter((m): m is typeof m & { rtpParameters: RtpParameters; kind: 'audio' | 'video' } => m.rtpParameters !== undefined && (m.kind === 'audio' || m.kind === 'video'));
       if (usable.length === 0) throw new UnsupportedError('no track of the offer has a codec in common with the server');
-      const transport = await options.sfu.createWebRtcTransport(group.primary, { appData: { path, whip: true } });
-      transport.observer.once('close', () => group.close('whip session ended'));
+      const transport = await options.sfu.createWebRtcTransport(streamRouter, { appData: { path, whip: true } });
+      transport.observer.once('close', () => streamRouter.close());
       await transport.connect({ dtlsParameters: offer.transport.dtlsParameters });
       const producers: Producer[] = [];
       const accepted = new Map<string, RtpParameters>();
@@ -57,7 +57,7 @@ export function whipRoutes(options: WhipOptions): { router: Router; sessions: Se
       }
       const sdpAnswer = buildPublishAnswer(sdpOffer, { iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters }, accepted);
       if (theirs) options.kick?.(path, 'taken over by a WHIP publisher');
-      options.manager.addWhip(path, group, producers, options.conflict === 'takeover');
+      options.manager.addWhip(path, streamRouter, producers, options.conflict === 'takeover');
       const session = sessions.add(path, transport, offer.transport.iceUfrag);
       log.info({ path, session: session.id, tracks: producers.map((p) => p.rtpParameters.codecs[0]?.mimeType) }, 'whip publish');
       res.status(201);
@@ -66,7 +66,7 @@ export function whipRoutes(options: WhipOptions): { router: Router; sessions: Se
       if (links.length > 0) res.set('Link', links);
       res.send(sdpAnswer);
     } catch (err) {
-      group.close('whip publish failed');
+      streamRouter.close();
       throw err;
     }
   });
