@@ -6,6 +6,7 @@ import { NotFoundError } from '../../../server/lib/errors.js';
 import { Peer } from '../../../server/rooms/Peer.js';
 import type { Room } from '../../../server/rooms/Room.js';
 import type { RoomManager } from '../../../server/rooms/RoomManager.js';
+import type { Sfu } from '../../../server/sfu/index.js';
 import { SignalingDispatcher } from '../../../server/signaling/Dispatcher.js';
 import type { Handlers } from '../../../server/signaling/request.js';
 import { SignalingSession } from '../../../server/signaling/SignalingSession.js';
@@ -28,13 +29,14 @@ function setup(overrides: Partial<Handlers> = {}) {
       calls.push('join');
       const peer = new Peer({ id: 'p1', roomId: 'r1', displayName: 'Ann', canPublish: true, canSubscribe: true, channel: ctx.session });
       ctx.session.bind(peer);
-      return { peerId: 'p1', sessionSecret: peer.secret, resumed: false, peers: [], iceServers: [], canPublish: true, canSubscribe: true };
+      return { peerId: 'p1', sessionSecret: peer.secret, resumed: false, peers: [], iceServers: [], canPublish: true, canSubscribe: true, routerRtpCapabilities: {} };
     },
     createTransport: async () => {
       calls.push('createTransport');
-      return { transportId: 't1', direction: 'send' };
+      return { transportId: 't1', direction: 'send', iceParameters: { usernameFragment: 'u', password: 'p' }, iceCandidates: [], dtlsParameters: { fingerprints: [] } };
     },
     connectTransport: ok('connectTransport'),
+    restartIce: ok('restartIce'),
     produce: ok('produce'),
     consume: ok('consume'),
     resumeConsumer: ok('resumeConsumer'),
@@ -49,7 +51,7 @@ function setup(overrides: Partial<Handlers> = {}) {
     },
     ...overrides,
   };
-  const dispatcher = new SignalingDispatcher(handlers, { rooms, authSecret: null, iceServers: [], log: pino({ level: 'silent' }) });
+  const dispatcher = new SignalingDispatcher(handlers, { rooms, sfu: {} as Sfu, authSecret: null, iceServers: [], log: pino({ level: 'silent' }) });
   /** Sends one event and resolves with every ack it got (after the handler had time to settle). */
   const send = async (event: string, payload?: unknown): Promise<Ack<unknown>[]> => {
     const acks: Ack<unknown>[] = [];
@@ -152,6 +154,6 @@ test('after leave the session is unbound: requests are invalid_state and join wo
   await send('join', { roomId: 'r1', displayName: 'Ann' });
   assert.equal(code(await send('leave', {})), null);
   assert.equal(session.peer, null);
-  assert.equal(code(await send('createTransport', { direction: 'recv' })), 'invalid_state');
+  assert.equal(code(await send('createTransport', { direction: 'send' })), 'invalid_state');
   assert.equal(code(await send('join', { roomId: 'r1', displayName: 'Ann' })), null);
 });
