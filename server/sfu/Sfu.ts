@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
@@ -73,7 +74,7 @@ export class Sfu extends EnhancedEventEmitter<SfuEvents> {
 
   private constructor(options: SfuOptions) {
     super();
-    this.options = { ...options };
+    this.options = { ...options, announcedIp: options.announcedIp ?? defaultAnnouncedIp(options.listenIp) };
   }
 
   /** Starts the workers (and their WebRtcServers) and resolves once all are up. */
@@ -239,6 +240,19 @@ export class Sfu extends EnhancedEventEmitter<SfuEvents> {
     };
     setTimeout(respawn, delay).unref();
   }
+}
+
+/**
+ * The address ICE candidates carry when `announcedIp` is not set. mediasoup announces the bound
+ * address as is, and `0.0.0.0` reaches nobody: bound to every interface, the server announces
+ * its first external IPv4 address (loopback on a machine with none). Behind NAT, set announcedIp.
+ */
+export function defaultAnnouncedIp(listenIp: string): string | null {
+  if (listenIp !== '0.0.0.0' && listenIp !== '::') return null;
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
 }
 
 async function listenPorts(server: types.WebRtcServer): Promise<string> {

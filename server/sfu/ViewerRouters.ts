@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import { UnsupportedError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
+import { ProducerPipes } from './pipe.js';
 import { sameCodec } from './sdp-mapping/codec-match.js';
 import type { RouterAppData, Sfu } from './Sfu.js';
 
@@ -12,8 +13,8 @@ export const MAX_VIEWER_ROUTERS = 32;
 /** What a viewer's transport is built on. */
 export interface ViewerPlacement {
   router: types.Router<RouterAppData>;
-  /** The viewer's receive capabilities narrowed to what this router has (for `consume`). */
-  rtpCapabilities: types.RtpCapabilities;
+  /** The source producers the viewer can receive, each with its copy in `router` (what to consume). */
+  producers: { original: types.Producer; copy: types.Producer }[];
 }
 
 /**
@@ -22,7 +23,7 @@ export interface ViewerPlacement {
  * offer's own (RFC 3264 §6.1; Chromium keeps decoding by its offer's numbers and misreads a
  * stream sent with others, without any error). So viewers are served from routers whose codecs
  * carry the viewer's payload types: one router per distinct mapping (all Chromium viewers share
- * one) and per worker, each fed by `pipeToRouter` from the source router. A router takes new
+ * one) and per worker, each fed from the source router through pipe transports (ProducerPipes). A router takes new
  * viewers while its worker has fewer than `maxConsumersPerWorker` consumers; then the mapping
  * gets a router on the least-loaded worker. RTX is not offered to such viewers (the router picks
  * RTX payload types itself): NACKed packets are resent on the media SSRC, which receivers that
@@ -34,7 +35,7 @@ export class ViewerRouters {
   private readonly appData: types.AppData;
   /** Viewer routers by `<mapping>@<worker>`. */
   private readonly routers = new Map<string, Promise<types.Router<RouterAppData>>>();
-  private readonly pipes = new Map<string, Promise<void>>();
+  private readonly pipes = new ProducerPipes();
   private closed = false;
 
   constructor(sfu: Sfu, source: types.Router, appData: types.AppData) {
@@ -48,7 +49,7 @@ export class ViewerRouters {
    * of all its m-lines), with the producers piped there. Producers whose codec the viewer does
    * not offer are left out; UnsupportedError when none is left.
    */
-  async place(producers: readonly types.Producer[], offered: types.RtpCapabilities): Promise<ViewerPlacement & { producers: types.Producer[] }> {
+  async place(producers: readonly types.Producer[], offered: types.RtpCapabilities): Promise<ViewerPlacement> {
     const mediaCodecs: types.RtpCodecCapability[] = [];
     const usable: types.Producer[] = [];
     for (const producer of producers) {
@@ -70,8 +71,9 @@ export class ViewerRouters {
     if (usable.length === 0) throw new UnsupportedError('the offer accepts none of the stream codecs');
     const mapping = mediaCodecs.map((c) => `${c.mimeType}/${c.clockRate}/${c.channels ?? ''}/${c.preferredPayloadType}/${String(c.parameters?.['profile-level-id'] ?? '')}`).join(',');
     const router = await this.routerFor(mapping, mediaCodecs);
-    for (const p of usable) await this.pipe(router, p.id);
-    return { router, producers: usable, rtpCapabilities: offered };
+    const copies: ViewerPlacement['producers'] = [];
+    for (const original of usable) copies.push({ original, copy: await this.pipes.copy(this.source, router, original.id) });
+    return { router, producers: copies };
   }
 
   /** Closes every viewer router (their transports and consumers close). Idempotent. */
@@ -80,7 +82,6 @@ export class ViewerRouters {
     this.closed = true;
     for (const pending of this.routers.values()) void pending.then((r) => r.close(), () => undefined);
     this.routers.clear();
-    this.pipes.clear();
   }
 
   private async routerFor(mapping: string, mediaCodecs: types.RtpCodecCapability[]): Promise<types.Router<RouterAppData>> {
@@ -111,18 +112,5 @@ export class ViewerRouters {
       );
     }
     return pending;
-  }
-
-  private async pipe(router: types.Router, producerId: string): Promise<void> {
-    const key = `${router.id}:${producerId}`;
-    let pending = this.pipes.get(key);
-    if (!pending) {
-      pending = this.source.pipeToRouter({ producerId, router }).then(({ pipeProducer }) => {
-        pipeProducer?.observer.once('close', () => this.pipes.delete(key));
-      });
-      this.pipes.set(key, pending);
-      pending.catch(() => this.pipes.delete(key));
-    }
-    await pending;
   }
 }

@@ -11,8 +11,12 @@ export function randomMediaPort(): number {
 }
 
 /** Starts a server; `extra` is merged into the config file object (gateway off unless given). */
-export async function startStreamsServer(extra: Record<string, unknown> = {}): Promise<EstuaryServer & { url: string }> {
-  const config = buildConfig({ http: { host: '127.0.0.1' }, webrtc: { listenIp: '127.0.0.1', port: randomMediaPort() }, gateway: { enabled: false }, hls: { dir: `tmp/hls-test-${process.pid}` }, ...extra }, {});
+export async function startStreamsServer(extra: Record<string, unknown> & { webrtc?: Record<string, unknown> } = {}): Promise<EstuaryServer & { url: string }> {
+  const { webrtc, ...rest } = extra;
+  const config = buildConfig(
+    { http: { host: '127.0.0.1' }, webrtc: { listenIp: '127.0.0.1', port: randomMediaPort(), ...webrtc }, gateway: { enabled: false }, hls: { dir: `tmp/hls-test-${process.pid}` }, ...rest },
+    {},
+  );
   config.http.port = 0;
   const server = await startServer(config);
   return Object.assign(server, { url: `http://127.0.0.1:${server.port}` });

@@ -1,22 +1,31 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Sfu, type Consumer, type Producer, type Router, type WebRtcTransport } from '../../server/sfu/index.js';
+import { roomsOf } from '../../server/rooms/mount.js';
+import { webrtcStreamsOf } from '../../server/bridge/mount.js';
+import type { Consumer, Producer, Router } from '../../server/sfu/index.js';
+import type { EstuaryServer } from '../../server/server.js';
+import { Device } from 'mediasoup-client';
+import { RoomBot } from '../helpers/room-bot.js';
 import { candidatesVia, LossyUdpProxy, withoutCandidates } from '../helpers/lossy-udp-proxy.js';
+import { postSdp, startStreamsServer } from '../helpers/webrtc-streams.js';
 import { waitFor, WrtcBot } from '../helpers/wrtc-bot.js';
 import { exitWhenDrained } from '../helpers/wrtc-exit.js';
 
 /**
- * NACK with loss on the wire (ARCHITECTURE.md, Media engine: loss made inside the SFU's JS cannot
- * be repaired, SRTP replay protection drops the resend). A dgram relay drops a seeded 5% of RTP
- * between a wrtc peer and the SFU's ICE mux port; the peer is pointed at the relay by rewriting
- * the SFU's candidate in the SDP it is given, and the SFU learns the relay's address from the
- * peer's ICE checks (the peer's own candidates are withheld from it). Each leg is compared with a
- * lossless twin measured over the same window on the same machine.
+ * NACK with loss on the wire (ARCHITECTURE.md, Media engine: loss must be made outside the SFU,
+ * or SRTP replay protection drops the resend). A dgram relay drops a seeded 5% of RTP between a
+ * wrtc peer and the SFU's media port; the peer is pointed at the relay by rewriting the server's
+ * candidates in the answer it is given, and mediasoup (ICE-lite) learns the relay's address from
+ * the peer's checks (the peer's own candidates are withheld). Upstream: a WHIP publisher, WHEP
+ * viewers. Downstream: room subscribers (mediasoup-client), whose consumers resend over RTX.
+ * WHEP viewers get no retransmissions: mediasoup sends RTX with its router's RTX payload type,
+ * which a WHEP offer does not contain, and drops plain NACK without RTX (README, WHEP); they
+ * recover by PLI. Each lossy leg is compared with a lossless twin measured over the same window
+ * on the same machine.
  */
 
 exitWhenDrained();
 
-const PORT = 20000 + Math.floor(Math.random() * 10000);
 const LOSS_RATE = 0.05;
 const MEDIA_TIMEOUT_MS = 20_000;
 /** Window over which decoded frames are compared; at 30 fps ~240 frames. */
@@ -31,10 +40,11 @@ const MIN_FRAME_RATIO = 0.85;
  */
 const MAX_STALL_MS = 600;
 
-let sfu: Sfu;
-let router: Router;
+let server: EstuaryServer & { url: string };
+let mediaPort = 0;
 const bots: WrtcBot[] = [];
 const proxies: LossyUdpProxy[] = [];
+let streams = 0;
 
 function bot(): WrtcBot {
   const b = new WrtcBot();
@@ -42,30 +52,70 @@ function bot(): WrtcBot {
   return b;
 }
 
-/** A wrtc publisher of synthetic video on a new send transport, optionally through `proxy`. */
-async function publish(proxy?: LossyUdpProxy): Promise<{ publisher: WrtcBot; producer: Producer }> {
-  const transport = router.createWebRtcTransport({ direction: 'send' });
-  const publisher = bot();
-  const video = publisher.addSyntheticVideo();
-  const offer = await publisher.offer();
-  const { producer, sdpAnswer } = await transport.produce({ kind: 'video', mid: video.mid ?? '', sdpOffer: proxy ? withoutCandidates(offer) : offer });
-  await publisher.applyAnswer(proxy ? candidatesVia(sdpAnswer, proxy.port) : sdpAnswer);
-  return { publisher, producer };
+/** The server-side objects of a stream path (its producers) and of the newest WHEP viewer of it. */
+function producersOf(path: string): Producer[] {
+  return webrtcStreamsOf(server.httpServer)?.manager.get(path)?.viewable() ?? [];
 }
 
-/** consume → offer → answer → resume on a new recv transport, optionally through `proxy`. */
-async function subscribe(producer: Producer, proxy?: LossyUdpProxy): Promise<{ subscriber: WrtcBot; consumer: Consumer; transport: WebRtcTransport }> {
-  const transport = router.createWebRtcTransport({ direction: 'recv' });
-  const subscriber = bot();
-  const { consumer, sdpOffer } = await transport.consume({ producer });
-  const answer = await subscriber.answer(proxy ? candidatesVia(sdpOffer, proxy.port) : sdpOffer);
-  await transport.setRemoteAnswer(proxy ? withoutCandidates(answer) : answer);
-  consumer.resume();
-  return { subscriber, consumer, transport };
+/** A wrtc WHIP publisher of synthetic video as a new stream, optionally through `proxy`. */
+async function publish(proxy?: LossyUdpProxy): Promise<{ publisher: WrtcBot; producer: Producer; path: string }> {
+  const path = `live/loss-${streams++}`;
+  const publisher = bot();
+  publisher.addSyntheticVideo();
+  const offer = await publisher.offer();
+  const res = await postSdp(`${server.url}/whip/${path}`, proxy ? withoutCandidates(offer) : offer);
+  assert.equal(res.status, 201);
+  const answer = await res.text();
+  await publisher.applyAnswer(proxy ? candidatesVia(answer, proxy.port) : answer);
+  const [producer] = producersOf(path);
+  assert.ok(producer, `no producer for ${path}`);
+  return { publisher, producer, path };
 }
+
+/** A wrtc WHEP viewer of `path`, optionally through `proxy`; returns the server's consumer for it. */
+async function subscribe(path: string, proxy?: LossyUdpProxy): Promise<{ subscriber: WrtcBot; consumer: Consumer }> {
+  const subscriber = bot();
+  subscriber.pc.addTransceiver('video', { direction: 'recvonly' });
+  const offer = await subscriber.offer();
+  const res = await postSdp(`${server.url}/whep/${path}`, proxy ? withoutCandidates(offer) : offer);
+  assert.equal(res.status, 201);
+  const answer = await res.text();
+  await subscriber.applyAnswer(proxy ? candidatesVia(answer, proxy.port) : answer);
+  const ssrc = Number(/a=ssrc:(\d+) /.exec(answer)?.[1]);
+  const consumer = consumersBySsrc.get(ssrc);
+  assert.ok(consumer, `no consumer with ssrc ${ssrc}`);
+  return { subscriber, consumer };
+}
+
+/** The port the next room client's recv transport is told to send to (0: the server's own). */
+let recvCandidatePort = 0;
+const originalCreateRecvTransport = Device.prototype.createRecvTransport;
+Device.prototype.createRecvTransport = function (this: Device, options: Parameters<Device['createRecvTransport']>[0]) {
+  const port = recvCandidatePort;
+  const iceCandidates = port === 0 ? options.iceCandidates : options.iceCandidates.filter((c) => c.protocol === 'udp').map((c) => ({ ...c, port }));
+  return originalCreateRecvTransport.call(this, { ...options, iceCandidates });
+} as Device['createRecvTransport'];
+
+function roomBot(name: string): RoomBot {
+  const b = new RoomBot({ url: server.url, roomId: 'loss', displayName: name });
+  roomBots.push(b);
+  return b;
+}
+const roomBots: RoomBot[] = [];
+
+/** The server-side video consumer of a room bot (its one remote video). */
+function videoConsumerOf(b: RoomBot): Consumer {
+  const peer = roomsOf(server.httpServer)?.rooms.get('loss')?.peers.get(b.client.peerId ?? '');
+  const consumer = [...(peer?.consumers.values() ?? [])].find((c) => c.kind === 'video');
+  assert.ok(consumer, 'no video consumer');
+  return consumer;
+}
+
+/** Every consumer the SFU creates, by its SSRC (mediasoup's observer API). */
+const consumersBySsrc = new Map<number, Consumer>();
 
 /** Frames each subscriber decodes over MEASURE_MS, and each one's longest stall between frames. */
-async function measure(subs: WrtcBot[]): Promise<{ frames: number[]; longestStallMs: number[] }> {
+async function measure(subs: { videoFrames(): number }[]): Promise<{ frames: number[]; longestStallMs: number[] }> {
   const start = subs.map((s) => s.videoFrames());
   const last = subs.map((s) => ({ frames: s.videoFrames(), at: Date.now() }));
   const longest = subs.map(() => 0);
@@ -98,56 +148,89 @@ async function outboundVideo(b: WrtcBot): Promise<{ retransmittedPacketsSent: nu
   return out;
 }
 
-before(() => {
-  sfu = new Sfu({ listenIp: '127.0.0.1', announcedIp: null, udpMux: true, port: PORT, portMax: PORT, iceServers: [], maxIncomingBitrate: 2_000_000 });
-  router = sfu.createRouter();
+before(async () => {
+  server = await startStreamsServer({ webrtc: { workers: 1 } });
+  mediaPort = server.config.webrtc.port;
+  const rooms = roomsOf(server.httpServer);
+  assert.ok(rooms);
+  const watch = (router: Router): void => {
+    router.observer.on('newtransport', (t) =>
+      t.observer.on('newconsumer', (c) => {
+        const ssrc = c.rtpParameters.encodings?.[0]?.ssrc;
+        if (ssrc !== undefined) consumersBySsrc.set(ssrc, c);
+      }),
+    );
+  };
+  for (const r of rooms.sfu.routers) watch(r);
+  rooms.sfu.on('newrouter', watch);
 });
 
-after(() => {
+after(async () => {
+  await Promise.all(roomBots.map((b) => b.close()));
   for (const b of bots) b.close();
   for (const p of proxies) p.close();
-  sfu?.close();
+  await server?.close();
 });
 
+/** mediasoup's inbound (producer) or outbound (consumer) RTP stats of the media stream, summed. */
+async function nackStats(o: Producer | Consumer): Promise<{ nackCount: number; nackPacketCount: number; packetCount: number; retransmitted: number }> {
+  const out = { nackCount: 0, nackPacketCount: 0, packetCount: 0, retransmitted: 0 };
+  for (const s of await o.getStats()) {
+    out.nackCount += s.nackCount;
+    out.nackPacketCount += s.nackPacketCount;
+    out.packetCount += s.packetCount;
+    out.retransmitted += s.packetsRetransmitted;
+  }
+  return out;
+}
+
 test('5% loss between publisher and SFU: the producer NACKs, the publisher resends, viewers see no freeze', async (t) => {
-  const proxy = await LossyUdpProxy.start({ targetPort: PORT, lossRate: LOSS_RATE, lossy: 'upstream', seed: 0x5eed });
+  const proxy = await LossyUdpProxy.start({ targetPort: mediaPort, lossRate: LOSS_RATE, lossy: 'upstream', seed: 0x5eed });
   proxies.push(proxy);
   const lossy = await publish(proxy);
   const lossless = await publish();
-  const viewers = [await subscribe(lossy.producer), await subscribe(lossless.producer)];
+  const viewers = [await subscribe(lossy.path), await subscribe(lossless.path)];
   const subs = viewers.map((v) => v.subscriber);
   assert.ok(await waitFor(() => subs.every((s) => s.videoFrames() > 0), MEDIA_TIMEOUT_MS), `first frames: ${subs.map((s) => s.videoFrames())}`);
   const { frames, longestStallMs } = await measure(subs);
   const [lossyFrames, losslessFrames] = frames as [number, number];
-  const stats = lossy.producer.getStats();
+  const stats = await nackStats(lossy.producer);
   const sent = await outboundVideo(lossy.publisher);
   const detail = `dropped ${proxy.dropped}/${proxy.dropped + proxy.relayed}, frames lossy ${lossyFrames} lossless ${losslessFrames}, stalls ${longestStallMs} ms, producer ${JSON.stringify(stats)}, publisher ${JSON.stringify(sent)}`;
   t.diagnostic(detail);
   assert.ok(proxy.dropped > 0, `the relay dropped packets: ${detail}`);
-  assert.ok(stats.nacksSent > 0, `producer nacksSent: ${detail}`);
+  assert.ok(stats.nackCount > 0, `the producer sent NACKs: ${detail}`);
   assert.ok(sent.nackCount > 0 && sent.retransmittedPacketsSent > 0, `the publisher got NACKs and resent: ${detail}`);
   assert.ok(lossyFrames >= MIN_FRAME_RATIO * losslessFrames, `decoded frames close to lossless: ${detail}`);
   assert.ok((longestStallMs[0] as number) <= MAX_STALL_MS, `no freeze: ${detail}`);
-  assert.equal(lossless.producer.getStats().nacksSent, 0, `no NACKs without loss: ${detail}`);
+  assert.equal((await nackStats(lossless.producer)).nackCount, 0, `no NACKs without loss: ${detail}`);
 });
 
-test('5% loss between SFU and subscriber: the consumer answers NACKs from its buffer, the viewer sees no freeze', async (t) => {
-  const proxy = await LossyUdpProxy.start({ targetPort: PORT, lossRate: LOSS_RATE, lossy: 'downstream', seed: 0xc0ffee });
+test('5% loss between SFU and a room subscriber: the consumer answers NACKs over RTX from its buffer, the viewer sees no freeze', async (t) => {
+  const proxy = await LossyUdpProxy.start({ targetPort: mediaPort, lossRate: LOSS_RATE, lossy: 'downstream', seed: 0xc0ffee });
   proxies.push(proxy);
-  const { producer } = await publish();
-  const lossy = await subscribe(producer, proxy);
-  const lossless = await subscribe(producer);
-  const subs = [lossy.subscriber, lossless.subscriber];
+  const publisher = roomBot('Publisher');
+  await publisher.client.join();
+  await publisher.publish();
+  const pubId = publisher.client.peerId ?? '';
+  // The lossy subscriber's recv transport is pointed at the relay (mediasoup-client takes the
+  // server's candidates from signaling: rewritten on their way into its Device).
+  const lossy = roomBot('Lossy');
+  recvCandidatePort = proxy.port;
+  await lossy.client.join();
+  recvCandidatePort = 0;
+  const lossless = roomBot('Lossless');
+  await lossless.client.join();
+  const subs = [lossy, lossless].map((b) => ({ videoFrames: () => b.from(pubId).videoFrames }));
   assert.ok(await waitFor(() => subs.every((s) => s.videoFrames() > 0), MEDIA_TIMEOUT_MS), `first frames: ${subs.map((s) => s.videoFrames())}`);
   const { frames, longestStallMs } = await measure(subs);
   const [lossyFrames, losslessFrames] = frames as [number, number];
-  const stats = lossy.consumer.getStats();
+  const stats = await nackStats(videoConsumerOf(lossy));
   const detail = `dropped ${proxy.dropped}/${proxy.dropped + proxy.relayed}, frames lossy ${lossyFrames} lossless ${losslessFrames}, stalls ${longestStallMs} ms, consumer ${JSON.stringify(stats)}`;
   t.diagnostic(detail);
   assert.ok(proxy.dropped > 0, `the relay dropped packets: ${detail}`);
-  assert.ok(stats.nacksReceived > 0, `consumer nacksReceived: ${detail}`);
-  assert.ok(stats.retransmitted > 0, `consumer retransmitted: ${detail}`);
+  assert.ok(stats.nackCount > 0 && stats.retransmitted > 0, `the consumer was NACKed and resent: ${detail}`);
   assert.ok(lossyFrames >= MIN_FRAME_RATIO * losslessFrames, `decoded frames close to lossless: ${detail}`);
   assert.ok((longestStallMs[0] as number) <= MAX_STALL_MS, `no freeze: ${detail}`);
-  assert.equal(lossless.consumer.getStats().nacksReceived, 0, `no NACKs without loss: ${detail}`);
+  assert.equal((await nackStats(videoConsumerOf(lossless))).nackCount, 0, `no NACKs without loss: ${detail}`);
 });

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { BridgeManager } from '../../../bridge/BridgeManager.js';
 import { NotFoundError, UnsupportedError } from '../../../lib/errors.js';
 import { logger } from '../../../lib/logger.js';
-import type { Consumer, Producer, RtpCapabilities, RtpParameters, Sfu } from '../../../sfu/index.js';
+import type { Consumer, RtpCapabilities, RtpParameters, Sfu } from '../../../sfu/index.js';
 import { buildViewAnswer, parseViewOffer } from '../../../sfu/sdp-mapping.js';
 import { bodyOf, cors, iceServerLinks, requireStreamToken, SDP_TYPE, sdpBody, streamPathOf } from './common.js';
 import { SessionStore } from './sessions.js';
@@ -48,14 +48,14 @@ export function whepRoutes(options: WhepOptions): { router: Router; sessions: Se
     try {
       await transport.connect({ dtlsParameters: offer.transport.dtlsParameters });
       // Each receiving m-line takes the first producer of its kind not taken yet.
-      const taken = new Set<Producer>();
+      const taken = new Set<string>();
       const answered = new Map<string, { rtpParameters: RtpParameters; streamId: string; trackId: string }>();
       const streamId = path.replace(/\//g, '-');
       for (const m of offer.media) {
         if (!m.rtpCapabilities) continue;
-        const producer = producers.find((p) => p.kind === m.kind && !taken.has(p) && router.canConsume({ producerId: p.id, rtpCapabilities: m.rtpCapabilities as RtpCapabilities }));
+        const producer = producers.map((p) => p.copy).find((p) => p.kind === m.kind && !taken.has(p.id) && router.canConsume({ producerId: p.id, rtpCapabilities: m.rtpCapabilities as RtpCapabilities }));
         if (!producer) continue;
-        taken.add(producer);
+        taken.add(producer.id);
         // Paused until the viewer's DTLS is up: the first keyframe then reaches its decoder.
         // No RTX: the router chose its RTX payload types, the viewer did not (see ViewerRouters).
         const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: m.rtpCapabilities, paused: true, mid: m.mid, enableRtx: false });
