@@ -4,6 +4,8 @@ import { hlsModule } from './hls/hls-module.js';
 import { ingestRtpModule } from './ingest-rtp/ingest-module.js';
 import type { GatewayModuleFactory } from './module.js';
 import { RtmpServer } from './rtmp/rtmp-server.js';
+import { RtspServer } from './rtsp/rtsp-server.js';
+import { pullModule } from './rtsp/pull-module.js';
 import { localSource } from './relay/stream-finder.js';
 import type { Authorize } from './authorize.js';
 
@@ -13,6 +15,14 @@ export const rtmpModule: GatewayModuleFactory = async ({ config, hub, source, au
   const server = new RtmpServer(hub, source, authorize);
   const port = await server.listen(config.rtmp.port, config.rtmp.host);
   return { name: 'rtmp', port, close: () => server.close() };
+};
+
+/** RTSP push (ANNOUNCE/RECORD) and play (DESCRIBE/SETUP/PLAY) (`rtsp.port`). */
+export const rtspModule: GatewayModuleFactory = async ({ config, hub, source, authorize }) => {
+  if (!config.rtsp?.enabled) return null;
+  const server = new RtspServer({ hub, source, authorize, udpHost: config.rtsp.host });
+  const port = await server.listen(config.rtsp.port, config.rtsp.host);
+  return { name: 'rtsp', port, close: () => server.close() };
 };
 
 /** HTTP-FLV and WS-FLV egress (`flv.port`). */
@@ -40,8 +50,8 @@ export const relayModule: GatewayModuleFactory = async ({ config, hub }) => {
   return { name: 'relay', port, close: () => server.close() };
 };
 
-/** Ingest modules: protocols that publish into the hub (RTSP joins here), and RTP from the SFU. */
-export const INGEST_MODULES: readonly GatewayModuleFactory[] = [rtmpModule, relayModule, ingestRtpModule];
+/** Ingest modules: protocols that publish into the hub (RTMP, RTSP), and RTP from the SFU. */
+export const INGEST_MODULES: readonly GatewayModuleFactory[] = [rtmpModule, rtspModule, pullModule, relayModule, ingestRtpModule];
 
 /**
  * Egress modules: each gets the hub and reads from it (subscribing readers per viewer, or

@@ -86,7 +86,33 @@ export const configSchema = z
       .strict()
       .default({ reconnectGraceMs: 20_000, maxPeersPerRoom: 100 }),
     rtmp: z.object({ enabled: z.boolean().default(true), host: z.string().default('0.0.0.0'), port: port.default(1935) }).strict().default({ enabled: true, host: '0.0.0.0', port: 1935 }),
-    rtsp: z.object({ enabled: z.boolean().default(true), host: z.string().default('0.0.0.0'), port: port.default(8554) }).strict().default({ enabled: true, host: '0.0.0.0', port: 8554 }),
+    rtsp: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.string().default('0.0.0.0'),
+        port: port.default(8554),
+        /** Where sources added with `POST /api/v1/streams` are kept across restarts; null: not kept. */
+        stateFile: z.string().nullable().default('./data/streams.json'),
+      })
+      .strict()
+      .default({ enabled: true, host: '0.0.0.0', port: 8554, stateFile: './data/streams.json' }),
+    /**
+     * Sources to pull (RTSP cameras), by stream path: `live/cam1: { source: 'rtsp://user:pass@10.0.0.5/stream1' }`;
+     * `transport` tcp | udp | auto, `onDemand`, `tlsVerify` (rtsps://).
+     */
+    streams: z
+      .record(
+        z.string(),
+        z
+          .object({
+            source: z.string().regex(/^rtsps?:\/\//i, 'an rtsp:// or rtsps:// URL'),
+            transport: z.enum(['tcp', 'udp', 'auto']).default('auto'),
+            onDemand: z.boolean().default(false),
+            tlsVerify: z.boolean().default(true),
+          })
+          .strict(),
+      )
+      .default({}),
     flv: z.object({ enabled: z.boolean().default(true), host: z.string().default('0.0.0.0'), port: port.default(8088) }).strict().default({ enabled: true, host: '0.0.0.0', port: 8088 }),
     hls: z
       .object({

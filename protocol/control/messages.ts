@@ -136,6 +136,26 @@ export type RequestResult<M extends GatewayRequestMethod> = z.infer<(typeof gate
 const readersSchema = z.partialRecord(protocolSchema, z.number().int().nonnegative());
 export type ReaderCounts = z.infer<typeof readersSchema>;
 
+/** What a pulled source is doing (`GET /api/v1/streams` → `source.state`). */
+export const pullStateSchema = z.enum(['connecting', 'running', 'reconnecting', 'failed', 'unauthorized']);
+export type PullState = z.infer<typeof pullStateSchema>;
+
+/** Longest source URL a pull takes (credentials included). */
+export const MAX_SOURCE_URL_LENGTH = 2048;
+
+/** A source the worker pulls into the hub (issue 7: `streams:` in the config, `POST /api/v1/streams`). */
+export const pullParamsSchema = z.object({
+  path: streamPathSchema,
+  source: z.string().max(MAX_SOURCE_URL_LENGTH).regex(/^rtsps?:\/\//i, 'an rtsp:// or rtsps:// URL'),
+  /** `tcp` (interleaved), `udp`, or `auto` (UDP, then TCP when no RTP arrives in 3 s). */
+  transport: z.enum(['tcp', 'udp', 'auto']).default('auto'),
+  /** Pull only while someone watches (not built yet: the source is pulled all the time). */
+  onDemand: z.boolean().default(false),
+  /** rtsps://: check the camera's certificate. */
+  tlsVerify: z.boolean().default(true),
+});
+export type PullParams = z.infer<typeof pullParamsSchema>;
+
 /** Notifications a gateway sends. */
 export const gatewayNotifications = {
   /**
@@ -178,6 +198,8 @@ export const gatewayNotifications = {
   }),
   /** The gateway stopped sending a bridged stream (unpublish, error): the server closes its Router. */
   bridgeClosed: z.object({ path: streamPathSchema, reason: z.string().max(200) }),
+  /** A pulled source changed state (`pullStart`): connecting, running, reconnecting with the last error, … */
+  pullStatus: z.object({ path: streamPathSchema, state: pullStateSchema, error: z.string().max(200).optional() }),
   /** The bridge state of a stream changed (opened, video transcoded or passed through, failed). */
   bridgeStatus: z.object({ path: streamPathSchema, webrtc: webrtcStatusSchema }),
 } as const;
@@ -210,6 +232,8 @@ export const workerConfigSchema = z.object({
   logLevel: z.string(),
   rtmp: listenerSchema,
   flv: listenerSchema,
+  /** RTSP push/play listener (gateway/rtsp); absent: off. */
+  rtsp: listenerSchema.optional(),
   /** Passed through for the HLS packager (gateway/hls), which validates its own fields. */
   hls: z.record(z.string(), z.unknown()),
   /** Interval of `streamStats` notifications, ms. */
@@ -267,6 +291,10 @@ export const serverNotifications = {
   kickStream: z.object({ path: streamPathSchema, reason: z.string().max(200) }),
   /** Stop an ingest opened with `ingestOpen`: the worker unpublishes the stream and frees the port. */
   ingestClose: z.object({ path: streamPathSchema, reason: z.string().max(200) }),
+  /** Pull a source into this worker's hub (a second one for the same path replaces the first). */
+  pullStart: pullParamsSchema,
+  /** Stop pulling a source; its stream is unpublished. */
+  pullStop: z.object({ path: streamPathSchema, reason: z.string().max(200) }),
   /** Stop bridging a stream started with `bridgeStart` (its last WebRTC viewer left); the worker answers with `bridgeClosed`. */
   bridgeStop: z.object({ path: streamPathSchema, reason: z.string().max(200) }),
 } as const;

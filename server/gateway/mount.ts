@@ -8,6 +8,7 @@ import type { ServerContext, Subsystem } from '../server.js';
 import { Authorizer } from './authorizer.js';
 import type { BridgeHandler } from './bridge-hooks.js';
 import { WorkerRequestError } from './worker.js';
+import { PullManager } from './pulls.js';
 import { StreamRegistry } from './registry.js';
 import { GatewaySupervisor } from './supervisor.js';
 
@@ -68,7 +69,8 @@ export async function mountGateway(ctx: ServerContext): Promise<GatewaySubsystem
   const registry = new StreamRegistry();
   let supervisor: GatewaySupervisor | null = null;
   const kick = (path: string, reason: string): boolean => supervisor?.kickStream(path, reason) ?? false;
-  app.use('/api/v1/streams', streamsRouter({ registry, secret: config.auth.secret, kick }));
+  const pulls = config.gateway.enabled ? new PullManager({ config: config.streams, stateFile: config.rtsp.stateFile }) : undefined;
+  app.use('/api/v1/streams', streamsRouter({ registry, secret: config.auth.secret, kick, ...(pulls ? { pulls } : {}) }));
   if (!config.gateway.enabled) {
     log.info('gateway disabled: no RTMP/FLV listeners');
     const off: GatewaySubsystem = {
@@ -95,6 +97,7 @@ export async function mountGateway(ctx: ServerContext): Promise<GatewaySubsystem
     registry,
     authorizer: new Authorizer(config, registry),
     relayToken,
+    ...(pulls ? { pulls } : {}),
   });
   supervisor = sup;
   const stats = Router();
@@ -109,6 +112,11 @@ export async function mountGateway(ctx: ServerContext): Promise<GatewaySubsystem
     await sup.close();
     throw err;
   }
+  pulls?.attach({
+    count: config.gateway.workers,
+    start: (worker, params) => sup.notifyWorker(worker, 'pullStart', params),
+    stop: (worker, path, reason) => sup.notifyWorker(worker, 'pullStop', { path, reason }),
+  });
   const subsystem: GatewaySubsystem = {
     name: 'gateway',
     registry,

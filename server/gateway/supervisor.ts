@@ -1,4 +1,5 @@
-import type { AnyGatewayNotification, AnyGatewayRequest, IngestOpenParams, WorkerConfig } from '../../protocol/control/messages.js';
+import type { AnyGatewayNotification, AnyGatewayRequest, IngestOpenParams, ServerNotification, ServerNotificationMethod, WorkerConfig } from '../../protocol/control/messages.js';
+import type { PullManager } from './pulls.js';
 import { logger } from '../lib/logger.js';
 import type { Authorizer } from './authorizer.js';
 import { BridgeHooks } from './bridge-hooks.js';
@@ -70,7 +71,11 @@ export class GatewaySupervisor {
   /** The WebRTC bridge: `bridgeOpen` / `bridgeClosed` to the handler, ingests by worker. */
   readonly bridge: BridgeHooks;
 
-  constructor(options: { workers: number; makeConfig: (workerId: number) => WorkerConfig; registry: StreamRegistry; authorizer: Authorizer; relayToken: string }) {
+  /** Pulled sources (issue 7): started again on a worker that (re)starts, and told their state. */
+  readonly #pulls: PullManager | null;
+
+  constructor(options: { workers: number; makeConfig: (workerId: number) => WorkerConfig; registry: StreamRegistry; authorizer: Authorizer; relayToken: string; pulls?: PullManager }) {
+    this.#pulls = options.pulls ?? null;
     this.#makeConfig = options.makeConfig;
     this.#relayToken = options.relayToken;
     this.#registry = options.registry;
@@ -145,6 +150,11 @@ export class GatewaySupervisor {
     const owner = this.bridge.bridgedPaths.get(path) ?? this.#registry.get(path)?.worker;
     this.bridge.forget(path);
     if (owner !== undefined) this.#slots[owner]?.worker?.notify('bridgeStop', { path, reason: reason.slice(0, 200) });
+  }
+
+  /** Sends a notification to worker slot `id` (dropped while it is not running). */
+  notifyWorker<M extends ServerNotificationMethod>(id: number, method: M, params: ServerNotification<M>): void {
+    this.#slots[id]?.worker?.notify(method, params);
   }
 
   /** Closes the publisher of a stream on the worker that carries it. */
@@ -287,7 +297,11 @@ export class GatewaySupervisor {
       case 'ready':
         slot.ports = { rtmpPort: n.params.rtmpPort, flvPort: n.params.flvPort, relayPort: n.params.relayPort };
         log.info({ worker: worker.id, pid: n.params.pid, rtmpPort: n.params.rtmpPort, flvPort: n.params.flvPort }, 'gateway worker ready');
+        this.#pulls?.workerReady(slot.id);
         if (this.#allReady()) for (const done of [...this.#readyWaiters]) done();
+        return;
+      case 'pullStatus':
+        this.#pulls?.status(slot.id, n.params.path, n.params.state, n.params.error);
         return;
       case 'streamPublished':
         this.#registry.add(worker.id, n.params);
