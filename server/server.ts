@@ -39,17 +39,33 @@ export async function startServer(config: Config): Promise<EstuaryServer> {
   const httpServer = http.createServer(app);
   const ctx: ServerContext = { config, app, httpServer };
   const subsystems: Subsystem[] = [];
-  // -- subsystems mount here, one line each (rooms/signaling, gateway supervision, ...) --
-  subsystems.push(await mountRooms(ctx));
-  subsystems.push(await mountGateway(ctx));
-  subsystems.push(mountHls(ctx));
-  subsystems.push(mountWebrtcStreams(ctx, subsystems));
-  // -- end of subsystems --
-  app.use(errorHandler);
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.http.port, config.http.host, resolve);
-  });
+  const closeAll = async (): Promise<void> => {
+    for (const s of [...subsystems].reverse()) {
+      try {
+        await s.close();
+      } catch (err) {
+        log.error({ err, subsystem: s.name }, 'subsystem close failed');
+      }
+    }
+  };
+  try {
+    // -- subsystems mount here, one line each (rooms/signaling, gateway supervision, ...) --
+    subsystems.push(await mountRooms(ctx));
+    subsystems.push(await mountGateway(ctx));
+    subsystems.push(mountHls(ctx));
+    subsystems.push(mountWebrtcStreams(ctx, subsystems));
+    // -- end of subsystems --
+    app.use(errorHandler);
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.http.port, config.http.host, resolve);
+    });
+  } catch (err) {
+    // What did start (mediasoup workers, gateway workers) must not outlive a failed start.
+    await closeAll();
+    httpServer.close();
+    throw err;
+  }
   const port = (httpServer.address() as AddressInfo).port;
   log.info({ port }, `listening on http://${config.http.host}:${port}`);
   return {
@@ -57,13 +73,7 @@ export async function startServer(config: Config): Promise<EstuaryServer> {
     httpServer,
     port,
     async close() {
-      for (const s of subsystems.reverse()) {
-        try {
-          await s.close();
-        } catch (err) {
-          log.error({ err, subsystem: s.name }, 'subsystem close failed');
-        }
-      }
+      await closeAll();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },

@@ -245,6 +245,8 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.setState('connected');
     this.emit('joined', { peerId: data.peerId, resumed: data.resumed });
     for (const peer of data.peers) this.addPeer(peer);
+    // Producers announced while the transports were being built.
+    this.consumeAll();
   }
 
   /** After a socket reconnect: old transports are gone server-side; resume and rebuild. */
@@ -336,7 +338,9 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     const peer = this.peers.get(info.peerId);
     if (!peer) return;
     peer.producers.set(info.id, info);
-    if (this.options.autoConsume === false || !this.canSubscribeValue || this.consuming.has(info.id)) return;
+    // Before the recv transport exists (joining, rebuilding) the producer is only recorded:
+    // consumeAll() takes it once the transport is there.
+    if (this.options.autoConsume === false || !this.canSubscribeValue || !this.recvTransport || this.consuming.has(info.id)) return;
     this.consume(info.id).catch((err: unknown) => {
       // A producer that closed meanwhile is not a failure worth reporting.
       if (err instanceof SignalingError && err.code === 'not_found') return;

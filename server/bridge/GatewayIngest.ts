@@ -102,8 +102,9 @@ export class GatewayIngest {
       const consumers: Consumer[] = [];
       const tracks: IngestTrack[] = [];
       for (const p of producers) {
-        // The router's own capabilities: the consumer keeps the producer's codec (no PT mapping to a client).
-        const c = await transport.consume({ producerId: p.id, rtpCapabilities: this.source.router.rtpCapabilities, paused: true });
+        // The router's own codecs (the consumer keeps the producer's codec), no header extensions
+        // (the gateway reads none), no RTX (loopback loses nothing).
+        const c = await transport.consume({ producerId: p.id, rtpCapabilities: { codecs: this.source.router.rtpCapabilities.codecs ?? [], headerExtensions: [] }, paused: true, enableRtx: false });
         const track = ingestTrack(p.kind, c.rtpParameters);
         if (!track) {
           c.close();

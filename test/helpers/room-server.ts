@@ -1,6 +1,6 @@
 /**
  * Starts a real Estuary server for room tests: HTTP on 127.0.0.1 port 0, WebRTC on a random
- * UDP port in 30000–39999 (so engineers running tests side by side do not collide), gateway off.
+ * UDP port (see `randomWebRtcPort`), gateway off.
  */
 import { io, type Socket } from 'socket.io-client';
 import { buildConfig } from '../../server/config.js';
@@ -8,13 +8,19 @@ import { startServer, type EstuaryServer } from '../../server/server.js';
 import type { Ack } from '../../protocol/signaling/schemas.js';
 import { exitWhenDrained } from './wrtc-exit.js';
 
-const WEBRTC_PORT_MIN = 30_000;
-const WEBRTC_PORT_SPAN = 10_000;
+/**
+ * Test WebRTC ports: below Linux's ephemeral range (32768–60999) and mediasoup's own port range
+ * for transports without a fixed port (10000–59999), so a port picked here is never one the
+ * kernel or another server's plain/pipe transports took; even numbers, so worker i's `port + i`
+ * of a two-worker server stays clear of another server's.
+ */
+const WEBRTC_PORT_MIN = 5_000;
+const WEBRTC_PORT_SPAN = 4_900;
 const CONNECT_TIMEOUT_MS = 5_000;
 const ACK_TIMEOUT_MS = 10_000;
 
 export function randomWebRtcPort(): number {
-  return WEBRTC_PORT_MIN + Math.floor(Math.random() * WEBRTC_PORT_SPAN);
+  return WEBRTC_PORT_MIN + 2 * Math.floor((Math.random() * WEBRTC_PORT_SPAN) / 2);
 }
 
 export async function startRoomServer(

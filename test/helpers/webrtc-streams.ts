@@ -1,20 +1,18 @@
 /**
  * Helpers for WHIP/WHEP and bridge tests: a real server on 127.0.0.1 (HTTP port 0, WebRTC on a
- * random UDP port in 50000–59999), SDP POSTs, a wrtc WHEP viewer, and a bounded process exit.
+ * random test UDP port), SDP POSTs, a wrtc WHEP viewer, and a bounded process exit.
  */
 import { buildConfig } from '../../server/config.js';
 import { startServer, type EstuaryServer } from '../../server/server.js';
+import { randomWebRtcPort } from './room-server.js';
 import { WrtcBot } from './wrtc-bot.js';
 
-export function randomMediaPort(): number {
-  return 50_000 + Math.floor(Math.random() * 10_000);
-}
 
 /** Starts a server; `extra` is merged into the config file object (gateway off unless given). */
 export async function startStreamsServer(extra: Record<string, unknown> & { webrtc?: Record<string, unknown> } = {}): Promise<EstuaryServer & { url: string }> {
   const { webrtc, ...rest } = extra;
   const config = buildConfig(
-    { http: { host: '127.0.0.1' }, webrtc: { listenIp: '127.0.0.1', port: randomMediaPort(), ...webrtc }, gateway: { enabled: false }, hls: { dir: `tmp/hls-test-${process.pid}` }, ...rest },
+    { http: { host: '127.0.0.1' }, webrtc: { listenIp: '127.0.0.1', port: randomWebRtcPort(), ...webrtc }, gateway: { enabled: false }, hls: { dir: `tmp/hls-test-${process.pid}` }, ...rest },
     {},
   );
   config.http.port = 0;

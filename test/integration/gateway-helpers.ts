@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { buildConfig } from '../../server/config.js';
+import { randomWebRtcPort } from '../helpers/room-server.js';
 import { startServer, type EstuaryServer } from '../../server/server.js';
 import { FlvTagReader } from '../../protocol/flv/tag-reader.js';
 import type { FlvTag } from '../../protocol/flv/tag.js';
@@ -37,7 +38,8 @@ export interface TestServer {
 
 /** Starts Estuary with RTMP and FLV on random ports; extra config merged on top. */
 export async function startTestServer(extra: Record<string, unknown> = {}): Promise<TestServer> {
-  const [httpPort, rtmpPort, flvPort, webrtcPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [httpPort, rtmpPort, flvPort] = [await freePort(), await freePort(), await freePort()];
+  const webrtcPort = randomWebRtcPort();
   const config = buildConfig(
     {
       http: { port: httpPort, host: '127.0.0.1' },
