@@ -128,16 +128,22 @@ async function startWebRtc(): Promise<boolean> {
   setTransport('webrtc', 'WebRTC (WHEP)');
   const peer = new RTCPeerConnection();
   pc = peer;
-  peer.addTransceiver('video', { direction: 'recvonly' });
-  peer.addTransceiver('audio', { direction: 'recvonly' });
+  video.srcObject = null;
+  const live = peer.addTransceiver('video', { direction: 'recvonly' });
+  const audio = peer.addTransceiver('audio', { direction: 'recvonly' });
+  // A second video track: Estuary sends a running bridged stream's cached GOP on it at once,
+  // while the live track waits for the source's next keyframe (up to a GOP); the page shows it
+  // until the live track has a frame. Servers without it reject the m-line.
+  const catchUp = peer.addTransceiver('video', { direction: 'recvonly' });
   peer.onconnectionstatechange = () => {
     // The publisher went away (the server ends the session) or the network did: start over.
     if (pc === peer && peer.connectionState === 'failed' && document.body.dataset.transport === 'webrtc') offline('WebRTC session ended');
   };
-  const stream = new MediaStream();
-  peer.ontrack = (ev) => {
-    stream.addTrack(ev.track);
-    video.srcObject = stream;
+  peer.ontrack = () => {
+    if (video.srcObject) return;
+    const catchUpOn = catchUp.currentDirection === 'recvonly';
+    video.srcObject = new MediaStream([catchUpOn ? catchUp.receiver.track : live.receiver.track, audio.receiver.track]);
+    if (catchUpOn) void switchToLive(peer, live.receiver.track, audio.receiver.track);
   };
   await peer.setLocalDescription(await peer.createOffer());
   await new Promise<void>((resolve) => {
@@ -164,6 +170,27 @@ async function startWebRtc(): Promise<boolean> {
     };
     poll();
   });
+}
+
+/**
+ * Shows the live track once it has decoded a frame (a hidden element plays it meanwhile): the
+ * catch-up track covered the wait for the source's next keyframe. Bounded by WEBRTC_TIMEOUT_MS.
+ */
+async function switchToLive(peer: RTCPeerConnection, liveTrack: MediaStreamTrack, audioTrack: MediaStreamTrack): Promise<void> {
+  const probe = document.createElement('video');
+  probe.muted = true;
+  probe.playsInline = true;
+  probe.srcObject = new MediaStream([liveTrack]);
+  void probe.play().catch(() => undefined);
+  const deadline = Date.now() + WEBRTC_TIMEOUT_MS;
+  while (pc === peer && Date.now() < deadline && !(probe.videoWidth > 0 && probe.currentTime > 0)) {
+    await new Promise((r) => window.setTimeout(r, 50));
+  }
+  probe.srcObject = null;
+  if (pc !== peer) return;
+  video.srcObject = new MediaStream([liveTrack, audioTrack]);
+  document.body.dataset.catchup = 'done';
+  void video.play().catch(() => undefined);
 }
 
 /** WebRTC latency estimate: jitter buffer delay per emitted frame + RTT/2 (getStats), and bitrate. */

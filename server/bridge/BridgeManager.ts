@@ -3,7 +3,7 @@ import { streamPathSchema, type BridgeOpenParams, type BridgeOpenResult } from '
 import type { BridgeHandler } from '../gateway/bridge-hooks.js';
 import { ConflictError, InvalidStateError, NotFoundError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
-import { onNewProducer, type Producer, type Router, type Sfu } from '../sfu/index.js';
+import { GopCatchUp, onNewProducer, type Producer, type Router, type Sfu } from '../sfu/index.js';
 import { BridgeDemand } from './BridgeDemand.js';
 import { bridgeRtpParameters } from './codecs.js';
 import { GatewayIngest, type IngestPort } from './GatewayIngest.js';
@@ -127,6 +127,8 @@ export class BridgeManager implements BridgeHandler {
         const rtpParameters = bridgeRtpParameters(track, randomInt(1, 0xffff_ffff));
         const producer = await transport.produce({ kind: track.kind, rtpParameters, appData: { path } });
         source.add(producer);
+        // The source cannot make a keyframe on request: keep the last GOP for viewers joining later.
+        if (track.kind === 'video') source.catchUp = await GopCatchUp.create(router, producer);
         tracks.push({ kind: track.kind, payloadType: rtpParameters.codecs[0]?.payloadType ?? 0, ssrc: rtpParameters.encodings?.[0]?.ssrc ?? 0 });
       }
       if (this.closedValue || this.get(path)) throw new InvalidStateError(`bridge of ${path} superseded`);

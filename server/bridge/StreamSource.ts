@@ -1,5 +1,5 @@
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
-import { ViewerRouters, type Producer, type Router, type Sfu } from '../sfu/index.js';
+import { ViewerRouters, type GopCatchUp, type Producer, type Router, type Sfu } from '../sfu/index.js';
 
 /** Where a WebRTC-watchable stream's producers come from. */
 export type SourceOrigin = 'bridge' | 'whip' | 'room';
@@ -17,6 +17,8 @@ export class StreamSource extends EnhancedEventEmitter<{ newproducer: [Producer]
   readonly router: Router;
   /** The routers WHEP viewers are served from (the viewers' payload types, spread over workers). */
   readonly viewers: ViewerRouters;
+  /** Bridged streams: the last GOP, for a viewer joining while the stream runs (GopCatchUp). */
+  catchUp: GopCatchUp | undefined;
   readonly producers = new Map<string, Producer>();
   private readonly ownsRouter: boolean;
   private closedValue = false;
@@ -61,6 +63,7 @@ export class StreamSource extends EnhancedEventEmitter<{ newproducer: [Producer]
     this.closedValue = true;
     this.producers.clear();
     this.viewers.close();
+    this.catchUp?.close();
     if (this.ownsRouter) this.router.close();
     this.safeEmit('close');
   }

@@ -7,6 +7,7 @@ import type { types } from 'mediasoup';
 export { Sfu, type SfuOptions, type WorkerSlot, type RouterAppData } from './Sfu.js';
 export { RouterGroup } from './RouterGroup.js';
 export { ViewerRouters, type ViewerPlacement } from './ViewerRouters.js';
+export { GopCatchUp, type CatchUpSession } from './GopCatchUp.js';
 export { ROUTER_MEDIA_CODECS } from './codecs.js';
 export { onNewProducer } from './load.js';
 

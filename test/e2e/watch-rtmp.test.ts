@@ -94,3 +94,41 @@ test('?mode=hls plays the RTMP stream over HLS: currentTime advancing', async ()
   assert.ok(t1 > t0 + 0.5, `currentTime advanced ${t0} → ${t1}`);
   await page.close();
 });
+
+test('a page joining a running 2 s-GOP stream shows video within 1 s (the catch-up track), then switches to the live track', async () => {
+  publish(`${t.rtmp}/live/gop2`, 120, ['-profile:v', 'baseline', '-bf', '0', '-x264-params', 'keyint=50:min-keyint=50:scenecut=0']);
+  await waitFor('live/gop2 live', async () => (await getJson(`${t.http}/api/v1/streams/live/gop2`)).status === 200, 15_000);
+  // A first viewer starts the bridge (cold: the gateway's cached GOP) and keeps it warm.
+  const warm = await (browser as Browser).newPage();
+  await warm.goto(`${t.http}/watch/live/gop2`);
+  await playing(warm, 'webrtc', 0.5);
+  const joins: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    // Joins land anywhere in the GOP: spread them over it.
+    await new Promise((r) => setTimeout(r, 700));
+    const page = await (browser as Browser).newPage();
+    await page.addInitScript(() => {
+      const nativeFetch = window.fetch.bind(window);
+      window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+        if (String(input).includes('/whep/') && init?.method === 'POST') (window as unknown as { __whepAt: number }).__whepAt = performance.now();
+        return nativeFetch(input, init);
+      };
+    });
+    await page.goto(`${t.http}/watch/live/gop2`);
+    const handle = await page.waitForFunction(() => {
+      const v = document.querySelector<HTMLVideoElement>('[data-testid="watch-video"]');
+      const at = (window as unknown as { __whepAt?: number }).__whepAt;
+      return at !== undefined && v !== null && v.videoWidth > 0 && v.currentTime > 0 ? performance.now() - at : false;
+    }, undefined, { timeout: PLAY_TIMEOUT_MS, polling: 20 });
+    joins.push(Math.round(Number(await handle.jsonValue())));
+    // The live track takes over at the source's next keyframe (at most a GOP later).
+    await page.waitForFunction(() => document.body.dataset.catchup === 'done', undefined, { timeout: 5_000 });
+    const t0 = await currentTime(page);
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.ok((await currentTime(page)) > t0 + 0.3, 'the live track plays after the switch');
+    await page.close();
+  }
+  console.log(`# warm joins, WHEP POST → first frame shown: ${joins.join(', ')} ms (2 s GOP)`);
+  for (const ms of joins) assert.ok(ms < 1_000, `first frame ${ms} ms after the WHEP POST`);
+  await warm.close();
+});

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { BridgeManager } from '../../../bridge/BridgeManager.js';
 import { NotFoundError, UnsupportedError } from '../../../lib/errors.js';
 import { logger } from '../../../lib/logger.js';
-import type { Consumer, RtpCapabilities, RtpParameters, Sfu } from '../../../sfu/index.js';
+import type { CatchUpSession, Consumer, RtpCapabilities, RtpParameters, Sfu } from '../../../sfu/index.js';
 import { buildViewAnswer, parseViewOffer } from '../../../sfu/sdp-mapping.js';
 import { bodyOf, cors, iceServerLinks, requireStreamToken, SDP_TYPE, sdpBody, streamPathOf } from './common.js';
 import { SessionStore } from './sessions.js';
@@ -44,6 +44,7 @@ export function whepRoutes(options: WhepOptions): { router: Router; sessions: Se
     const { router, producers } = await source.viewers.place(source.viewable(), offered);
     const transport = await options.sfu.createWebRtcTransport(router, { appData: { path, whep: true } });
     const consumers: Consumer[] = [];
+    let catchUp: CatchUpSession | undefined;
     let sdpAnswer: string;
     try {
       await transport.connect({ dtlsParameters: offer.transport.dtlsParameters });
@@ -62,9 +63,25 @@ export function whepRoutes(options: WhepOptions): { router: Router; sessions: Se
         consumers.push(consumer);
         answered.set(m.mid, { rtpParameters: consumer.rtpParameters, streamId, trackId: `${producer.kind}-${consumer.id}` });
       }
+      // A second video m-line (the watch page offers one) gets the catch-up track of a running
+      // bridged stream: the cached GOP now, while the live track waits for the next keyframe.
+      const extra = offer.media.find((m) => m.kind === 'video' && m.rtpCapabilities && !answered.has(m.mid));
+      if (extra?.rtpCapabilities && source.catchUp?.ready) {
+        catchUp = await source.catchUp.session(router);
+        if (router.canConsume({ producerId: catchUp.producer.id, rtpCapabilities: extra.rtpCapabilities as RtpCapabilities })) {
+          const consumer = await transport.consume({ producerId: catchUp.producer.id, rtpCapabilities: extra.rtpCapabilities, paused: true, mid: extra.mid, enableRtx: false });
+          consumers.push(consumer);
+          answered.set(extra.mid, { rtpParameters: consumer.rtpParameters, streamId: `${streamId}-catchup`, trackId: `catchup-${consumer.id}` });
+          transport.observer.once('close', () => catchUp?.close());
+        } else {
+          catchUp.close();
+          catchUp = undefined;
+        }
+      }
       if (consumers.length === 0) throw new UnsupportedError('no track of the stream can be sent in a codec the offer accepts');
       sdpAnswer = buildViewAnswer(sdpOffer, { iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters }, answered);
     } catch (err) {
+      catchUp?.close();
       transport.close();
       throw err;
     }
@@ -73,7 +90,11 @@ export function whepRoutes(options: WhepOptions): { router: Router; sessions: Se
     options.manager.viewerJoined(path);
     transport.observer.once('close', () => options.manager.viewerLeft(path));
     transport.on('dtlsstatechange', (state) => {
-      if (state === 'connected') for (const c of consumers) void c.resume().catch(() => undefined);
+      if (state !== 'connected') return;
+      void Promise.all(consumers.map((c) => c.resume())).then(
+        () => catchUp?.start(),
+        () => undefined,
+      );
     });
     // Nothing left to send (the publisher went away, the bridge was replaced): end the session.
     const onGone = (): void => {
