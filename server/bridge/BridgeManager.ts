@@ -137,6 +137,13 @@ export class BridgeManager implements BridgeHandler {
       source.once('close', () => {
         if (this.bridgeWorkers.get(path) === workerId && !this.get(path)) this.bridgeWorkers.delete(path);
       });
+      // The mediasoup worker under the bridge died: the gateway stops sending to a port that is
+      // gone, and the next viewer starts the bridge again (on-demand mode).
+      router.on('workerclose', () => {
+        log.warn({ path }, 'mediasoup worker under the bridge died; stopping the bridge');
+        this.onDemand.delete(path);
+        this.starter?.stop(path, 'mediasoup worker died');
+      });
       log.info({ path, workerId, port: transport.tuple.localPort, tracks: params.tracks.map((t) => t.codec) }, 'bridge opened');
       return { host: BRIDGE_HOST, port: transport.tuple.localPort, tracks };
     } catch (err) {
