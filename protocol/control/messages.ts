@@ -96,7 +96,7 @@ export type BridgeTrack = z.infer<typeof bridgeTrackSchema>;
 export const bridgeOpenParamsSchema = z.object({ path: streamPathSchema, tracks: z.array(bridgeTrackSchema).min(1).max(MAX_BRIDGE_TRACKS) });
 export type BridgeOpenParams = z.infer<typeof bridgeOpenParamsSchema>;
 
-/** Where the SFU's PlainRtpTransport listens, and the SSRC/PT of each track (same order as the params). */
+/** Where the SFU's PlainTransport listens, and the SSRC/PT of each track (same order as the params). */
 export const bridgeOpenResultSchema = z.object({
   host: z.string().max(64),
   port: z.number().int().min(1).max(65535),
@@ -123,7 +123,7 @@ export const gatewayRequests = {
    */
   locateStream: { params: z.object({ path: streamPathSchema }), result: z.object({ url: z.string().max(1024).nullable() }) },
   /**
-   * The SFU should carry this stream to WebRTC viewers: the server opens a PlainRtpTransport
+   * The SFU should carry this stream to WebRTC viewers: the server opens a PlainTransport
    * (comedia) with one producer per track and answers with its port and the SSRC/PT to send.
    * A second `bridgeOpen` for a live path replaces the first.
    */
@@ -269,7 +269,7 @@ export type IngestOpenParams = z.infer<typeof ingestOpenParamsSchema>;
 export const serverRequests = {
   /**
    * Publish an SFU producer set in the worker's hub: the worker binds a UDP port on 127.0.0.1
-   * (RTP and RTCP muxed) and answers with it; the server's PlainRtpTransport sends there.
+   * (RTP and RTCP muxed) and answers with it; the server's PlainTransport sends there.
    */
   ingestOpen: { params: ingestOpenParamsSchema, result: z.object({ port: z.number().int().min(1).max(65535) }) },
   /**

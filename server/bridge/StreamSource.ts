@@ -6,7 +6,7 @@ export type SourceOrigin = 'bridge' | 'whip' | 'room';
 
 /**
  * One stream path's producers as WHEP viewers, the watch page and the gateway ingest see them:
- * a bridged gateway stream (RTMP/RTSP via PlainRtpTransport), a WHIP publisher, or a room
+ * a bridged gateway stream (RTMP/RTSP via a mediasoup PlainTransport), a WHIP publisher, or a room
  * participant's camera and microphone. Producers come and go (a room peer unmutes); closing
  * the source does not close them (their transports own them) unless it owns the router.
  */

@@ -7,7 +7,7 @@ const log = logger.child({ mod: 'gateway-bridge' });
 /**
  * What the server's bridge manager (the SFU side) gives the gateway subsystem with
  * `setBridgeHandler`: how to answer a worker's `bridgeOpen` (create a broadcast Router, a
- * comedia PlainRtpTransport and one Producer per track) and how to hear that a bridge ended.
+ * comedia PlainTransport and one Producer per track) and how to hear that a bridge ended.
  */
 export interface BridgeHandler {
   /** A worker asks the SFU to carry a stream; resolves with the transport's port and SSRC/PT per track. */

@@ -16,7 +16,7 @@
  * The fix is therefore to exit explicitly, but only once the event loop has drained on its own
  * (`beforeExit`): a handle that something still holds open keeps the file alive and shows up as
  * a hang, instead of being hidden by a timer. (The other cause of hanging files, node-datachannel
- * tracks that held the loop open after close, is fixed in `server/sfu/engine.ts`
+ * tracks that held the loop open after close, is fixed in `test/helpers/ndc.ts`
  * `releaseOnClose()`; no workaround is needed for it.)
  */
 

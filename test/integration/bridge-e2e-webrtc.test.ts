@@ -1,6 +1,6 @@
 /**
  * The bridge end to end, WebRTC side, through the real server: a WHIP publisher (wrtc, VP8 +
- * Opus) and a room participant become gateway streams (SFU → PlainRtpTransport → gateway
+ * Opus) and a room participant become gateway streams (SFU → PlainTransport → gateway
  * ingest, VP8→H.264 and Opus→AAC by ffmpeg) that ffprobe reads over HTTP-FLV and HLS.
  */
 import { after, before, test } from 'node:test';

@@ -1,6 +1,6 @@
 /**
  * The SFU → gateway half of the bridge against a real server: the test asks for an ingest
- * through the server's `requestIngest` hook, ffmpeg stands in for the SFU's PlainRtpTransport
+ * through the server's `requestIngest` hook, ffmpeg stands in for the SFU's PlainTransport
  * and sends VP8 + Opus as RTP to the returned port, and ffprobe reads the stream back over
  * HTTP-FLV as H.264 + AAC.
  */

@@ -1,7 +1,7 @@
 /**
  * The gateway half of the WebRTC bridge against a real server: ffmpeg publishes RTMP, the
  * test answers `bridgeOpen` through the server's hook with UDP sockets of its own (standing in
- * for the SFU's PlainRtpTransport) and checks the RTP and RTCP that arrive.
+ * for the SFU's PlainTransport) and checks the RTP and RTCP that arrive.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
