@@ -17,6 +17,7 @@ import type { Stream } from '../hub/stream.js';
 import { withDimensions } from '../hub/track-summary.js';
 import { H264Encoder } from '../transcode/h264-encoder.js';
 import { OpusToAac } from '../transcode/opus-to-aac.js';
+import { TrackGate } from './track-gate.js';
 
 /** No RTP for this long ends the ingest (the SFU side went away without `ingestClose`). */
 export const INGEST_IDLE_TIMEOUT_MS = 10_000;
@@ -42,7 +43,8 @@ interface InTrack {
  * One SFU producer set published into the hub (the `ingestOpen` side of the bridge contract):
  * a UDP socket on 127.0.0.1 taking RTP and RTCP muxed (RFC 5761), depacketized per SSRC with
  * protocol/rtp-formats, placed on one clock by the Sender Reports the SFU forwards, and
- * published with origin `room`/`whip`. VP8 is re-encoded to H.264 and Opus to AAC (ffmpeg
+ * published with origin `room`/`whip` once both tracks' configs are known (TrackGate: HLS and
+ * FLV start with video and audio together, not video alone). VP8 is re-encoded to H.264 and Opus to AAC (ffmpeg
  * children) so HLS, HTTP-FLV and RTMP can carry it. VP8 is re-encoded whenever
  * `bridge.transcodeVp8` is on, readers or not: the hub's readers come and go faster than an
  * encoder starts (the HLS packager is always one), so waiting for one would cost the first
@@ -55,6 +57,7 @@ export class RtpIngest {
   readonly #socket: Socket;
   readonly #tracks = new Map<number, InTrack>();
   readonly #stream: Stream;
+  readonly #gate: TrackGate;
   readonly #ourSsrc = randomInt(1, 0xffff_ffff);
   readonly #idleTimer: NodeJS.Timeout;
   #vp8: H264Encoder | null = null;
@@ -75,9 +78,11 @@ export class RtpIngest {
     this.#socket = socket;
     this.#onClosed = onClosed;
     let vp8Passthrough = false;
+    const expected = new Set<TrackInfo['type']>();
     for (const spec of params.tracks) {
       const format = rtpFormatFor(spec.codec);
       if (!format) continue;
+      if (spec.codec === 'h264' || spec.codec === 'vp8' || spec.codec === 'opus') expected.add(spec.kind === 'video' ? 'video' : 'audio');
       const info: TrackInfo = spec.kind === 'video' ? { type: 'video', codec: spec.codec as 'h264' | 'vp8' } : { type: 'audio', codec: 'opus', sampleRate: spec.clockRate, channels: spec.channels ?? 2 };
       this.#tracks.set(spec.ssrc, { spec, depacketizer: format.createDepacketizer(info), lastPts: -1, lastPliAt: 0 });
       if (spec.codec === 'vp8') {
@@ -93,7 +98,8 @@ export class RtpIngest {
       this.#opus?.close();
       throw err;
     }
-    if (vp8Passthrough) this.#stream.setTrack({ type: 'video', codec: 'vp8' });
+    this.#gate = new TrackGate(this.#stream, expected);
+    if (vp8Passthrough) this.#gate.setTrack({ type: 'video', codec: 'vp8' });
     socket.on('message', (msg, rinfo) => this.#onPacket(msg, rinfo));
     socket.on('error', (err) => this.#log.warn({ err }, 'ingest socket error'));
     this.#idleTimer = setInterval(() => {
@@ -125,6 +131,7 @@ export class RtpIngest {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#idleTimer);
+    this.#gate.close();
     this.#vp8?.close();
     this.#opus?.close();
     this.#socket.close();
@@ -212,7 +219,7 @@ export class RtpIngest {
         return;
       case 'vp8':
         if (this.#vp8) this.#vp8.push(timed);
-        else this.#stream.pushUnit(timed);
+        else this.#gate.pushUnit(timed);
         return;
       case 'opus':
         this.#opus?.push(timed);
@@ -239,15 +246,15 @@ export class RtpIngest {
 
   #publishVideo(unit: AccessUnit, config: Uint8Array | undefined): void {
     if (this.#closed) return;
-    if (config) this.#stream.setTrack(withDimensions({ type: 'video', codec: 'h264', config }));
-    if (!this.#stream.tracks.some((t) => t.type === 'video' && t.config)) return; // FLV/HLS need the SPS/PPS first
-    this.#stream.pushUnit(unit);
+    if (config) this.#gate.setTrack(withDimensions({ type: 'video', codec: 'h264', config }));
+    if (!this.#gate.has('video')) return; // FLV/HLS need the SPS/PPS first
+    this.#gate.pushUnit(unit);
   }
 
   #publishAudio(unit: AccessUnit, asc: Uint8Array | undefined): void {
     if (this.#closed) return;
-    if (asc) this.#stream.setTrack({ type: 'audio', codec: 'aac', config: asc, sampleRate: 48_000, channels: 2 });
-    this.#stream.pushUnit(unit);
+    if (asc) this.#gate.setTrack({ type: 'audio', codec: 'aac', config: asc, sampleRate: 48_000, channels: 2 });
+    this.#gate.pushUnit(unit);
   }
 }
 
