@@ -4,7 +4,7 @@ export type MediaKind = 'video' | 'audio';
 
 /** Process-wide resource figures, read inside the process. */
 export interface ProcessFigures {
-  /** process.cpuUsage(): every thread of the process (JS and the engine's native threads). */
+  /** process.cpuUsage(): every thread of the process. */
   cpuUserUs: number;
   cpuSystemUs: number;
   /** performance.now() when sampled, for rates. */
@@ -14,33 +14,49 @@ export interface ProcessFigures {
   threads: number;
 }
 
-export interface SfuSnapshot extends ProcessFigures {
-  /** Event-loop delay since the previous snapshot that asked for a reset (ms). */
-  eventLoop: { p99Ms: number; maxMs: number; meanMs: number };
-  producers: { kind: MediaKind; packetsReceived: number; packetsForwarded: number; packetsDiscarded: number; packetsLost: number; bytesReceived: number }[];
-  consumers: { count: number; packetsSent: number; sendFailures: number };
-  transports: Record<string, number>;
+/** The WHIP producers' counters (mediasoup `inbound-rtp`): two requests, read in a few ms. */
+export interface IngestSnapshot {
+  /** performance.now() in the server process after reading them. */
+  atMs: number;
+  producers: { kind: MediaKind; packetCount: number; byteCount: number; packetsLost: number }[];
+  /** The pipe producers on the viewer routers (what pipeToRouter delivered to each worker): packets received, summed. */
+  piped: { packetCount: number; packetsLost: number };
 }
 
-export interface SfuReady {
+/** The WHEP side of the server (one getStats() per consumer: hundreds of requests) and the Node process's figures. */
+export interface EgressSnapshot {
+  /** performance.now() in the server process before and after reading the consumers (rates use their midpoint). */
+  startMs: number;
+  endMs: number;
+  /** Event-loop delay of the Node server process since the previous snapshot that asked for a reset (ms). */
+  eventLoop: { p99Ms: number; maxMs: number; meanMs: number };
+  rssMb: number;
+  fds: number;
+  threads: number;
+  /** The WHEP consumers (not the pipe consumers): `outbound-rtp` packetCount / byteCount. */
+  consumers: { count: number; packetCount: number; byteCount: number };
+  /** WHEP viewer transports per worker index (from their router's appData.workerIndex). */
+  viewersPerWorker: Record<string, number>;
+  /** Routers per worker index, by role: `source` (WHIP), `viewers` (ViewerRouters). */
+  routers: { worker: number; role: string }[];
+}
+
+export interface ServerReady {
   pid: number;
-  /** The ICE UDP mux port every peer shares. */
-  port: number;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** mediasoup worker pids (`sfu.workerPids()`), in slot order. */
+  workerPids: number[];
+  /** The WebRtcServer ports (one per worker). */
+  mediaPorts: string[];
   eventLoopResolutionMs: number;
 }
 
-export type SfuApi = {
-  /** The publisher's offer (video + audio m-lines) → one producer per m-line; Estuary's answer. */
-  produce: { params: { sdpOffer: string; mids: { kind: MediaKind; mid: string }[] }; result: { sdpAnswer: string } };
-  /** A recv transport for subscriber `id`, consuming the first producer: Estuary's offer. */
-  subscribe: { params: { id: string }; result: { sdpOffer: string } };
-  /**
-   * The subscriber's answer to the last offer. Returns the next offer (one more consumer on the
-   * same transport, by renegotiation) or, when every producer is consumed, resumes the consumers
-   * and returns no offer.
-   */
-  answer: { params: { id: string; sdpAnswer: string }; result: { sdpOffer: string | null } };
-  snapshot: { params: { resetEventLoop: boolean }; result: SfuSnapshot };
+export type ServerApi = {
+  ingest: { params: Record<string, never>; result: IngestSnapshot };
+  egress: { params: { resetEventLoop: boolean }; result: EgressSnapshot };
+  /** The worker pids now (a dead worker is respawned with another pid). */
+  workerPids: { params: Record<string, never>; result: number[] };
   close: { params: Record<string, never>; result: null };
 };
 
@@ -86,10 +102,10 @@ export interface SubscribersSnapshot extends ProcessFigures {
 }
 
 export type SubscribersApi = {
-  /** Applies an offer for subscriber `id` (creating its peer connection on first use); the answer. */
-  answer: { params: { id: string; sdpOffer: string }; result: { sdpAnswer: string } };
-  /** The SFU has applied the answer: add the SFU's candidates held back from its offer (trickle ICE). */
-  connect: { params: { id: string }; result: null };
+  /** Creates subscriber `id` and views the stream with WHEP (POST `url`, RFC 9725-style offer/answer); the HTTP status. */
+  view: { params: { id: string; url: string }; result: { status: number } };
+  /** Views again, under the same id, with every subscriber whose peer connection failed or closed; how many. */
+  rejoinFailed: { params: { url: string }; result: { rejoined: number } };
   snapshot: { params: Record<string, never>; result: SubscribersSnapshot };
   close: { params: Record<string, never>; result: null };
 };

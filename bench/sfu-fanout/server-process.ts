@@ -1,135 +1,138 @@
 /**
- * The SFU under test, in its own process so its CPU is measured alone: an `Sfu` on one ICE UDP
- * mux port on 127.0.0.1, one router, one send transport for the publisher and one recv transport
- * per subscriber (video then audio consumer, by renegotiation, as the signaling layer does it).
- * Driven by ../sfu-fanout.ts over IPC (SfuApi).
+ * The server under test, in its own process: the Estuary server itself (`startServer`), with the
+ * gateway, HLS and the RTMP/RTSP/FLV listeners off, HTTP on 127.0.0.1 (an ephemeral port) and
+ * the SFU on mediasoup (`webrtc.workers` workers, each with its WebRtcServer on 127.0.0.1). The
+ * publisher comes in by WHIP and the subscribers by WHEP, through the real HTTP routes. This
+ * process follows the routers, transports, producers and consumers the SFU creates (mediasoup
+ * observers) to report their counters. Driven by ../sfu-fanout.ts over IPC (ServerApi).
  *
- *   argv: [eventLoopResolutionMs]
+ *   argv: [eventLoopResolutionMs, workers, maxConsumersPerWorker, webrtcPort]
  */
-import dgram from 'node:dgram';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import nodeDataChannel from 'node-datachannel';
-import { Sfu, type Consumer, type Producer, type WebRtcTransport } from '../../server/sfu/index.js';
-import type { SfuApi, SfuReady, SfuSnapshot } from './api.js';
-import { exitAfter, processFigures } from './child-helpers.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { buildConfig } from '../../server/config.js';
+import { roomsOf } from '../../server/rooms/mount.js';
+import { startServer } from '../../server/server.js';
+import type { Consumer, Producer, Router, RouterAppData } from '../../server/sfu/index.js';
+import type { EgressSnapshot, MediaKind, ServerApi, ServerReady } from './api.js';
+import { exitAfter } from './child-helpers.js';
 import { serveRpc, type Handlers } from './rpc.js';
 
-/** REMB toward the publisher; the ffmpeg-fed publisher ignores it, so any value above the stream's rate. */
-const MAX_INCOMING_BITRATE = 5_000_000;
+const [eventLoopArg, workersArg, maxConsumersArg, portArg] = process.argv.slice(2);
+const eventLoopResolutionMs = Math.max(1, Number(eventLoopArg ?? 1));
 
-/** SFU_BENCH_ENGINE_LOG=Warning (or Info, Debug...) prints libdatachannel's log, for diagnosis only. */
-const engineLog = process.env.SFU_BENCH_ENGINE_LOG;
-if (engineLog === 'Warning' || engineLog === 'Info' || engineLog === 'Debug' || engineLog === 'Error' || engineLog === 'Verbose') {
-  nodeDataChannel.initLogger(engineLog, (level, message) => console.error(`[sfu engine ${level}] ${message}`));
-}
+const config = buildConfig(
+  {
+    log: { level: 'warn' },
+    http: { host: '127.0.0.1' },
+    webrtc: { listenIp: '127.0.0.1', port: Number(portArg), workers: Number(workersArg), maxConsumersPerWorker: Number(maxConsumersArg) },
+    gateway: { enabled: false },
+    hls: { enabled: false },
+    rtmp: { enabled: false },
+    rtsp: { enabled: false },
+    flv: { enabled: false },
+  },
+  {},
+);
+// An ephemeral HTTP port: the bench may run beside a server (or a test) on the default one.
+config.http.port = 0;
+const server = await startServer(config);
+const rooms = roomsOf(server.httpServer);
+if (!rooms) throw new Error('the rooms subsystem (and its Sfu) is not mounted');
+const { sfu } = rooms;
 
-const eventLoopResolutionMs = Math.max(1, Number(process.argv[2] ?? 1));
-
-/** A free UDP port on 127.0.0.1 (bind to 0, read it, release it). */
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Subscriber {
-  transport: WebRtcTransport;
-  consumers: Consumer[];
-  /** Producers still to consume on this transport (one per renegotiation). */
-  remaining: Producer[];
-}
-
-const port = await freeUdpPort();
-const sfu = new Sfu({ listenIp: '127.0.0.1', announcedIp: null, udpMux: true, port, portMax: port, iceServers: [], maxIncomingBitrate: MAX_INCOMING_BITRATE });
-const router = sfu.createRouter();
 const producers: Producer[] = [];
-const subscribers = new Map<string, Subscriber>();
+/** Producers on the viewer routers' pipe transports (pipeToRouter from the source router). */
+const pipeProducers: Producer[] = [];
+/** WHEP consumers, with the worker their router runs on. */
+const consumers: { consumer: Consumer; worker: number; transportId: string }[] = [];
+const routers: { worker: number; role: string }[] = [];
+
+const onRouter = (router: Router): void => {
+  const appData = router.appData as RouterAppData & { viewers?: boolean; origin?: string };
+  const worker = appData.workerIndex ?? -1;
+  routers.push({ worker, role: appData.viewers ? 'viewers' : (appData.origin ?? 'other') });
+  router.observer.on('newtransport', (transport) => {
+    const t = transport.appData as { whip?: boolean; whep?: boolean };
+    if (t.whip) transport.observer.on('newproducer', (p) => producers.push(p));
+    else if (appData.viewers && transport.type === 'pipe') transport.observer.on('newproducer', (p) => pipeProducers.push(p));
+    if (t.whep) transport.observer.on('newconsumer', (c) => consumers.push({ consumer: c, worker, transportId: transport.id }));
+  });
+};
+for (const r of sfu.routers) onRouter(r);
+sfu.on('newrouter', onRouter);
+
 const eld = monitorEventLoopDelay({ resolution: eventLoopResolutionMs });
 eld.enable();
-
 const ms = (ns: number): number => Math.round((ns / 1e6) * 100) / 100;
 
-const handlers: Handlers<SfuApi> = {
-  async produce({ sdpOffer, mids }) {
-    const transport = router.createWebRtcTransport({ direction: 'send' });
-    let sdpAnswer = '';
-    for (const { kind, mid } of mids) {
-      const r = await transport.produce({ kind, mid, sdpOffer, appData: { peerId: 'bench-publisher' } });
-      producers.push(r.producer);
-      sdpAnswer = r.sdpAnswer;
+function rtpStats(stats: readonly { type: string }[], type: 'inbound-rtp' | 'outbound-rtp'): { packetCount: number; byteCount: number; packetsLost: number } {
+  const s = stats.find((x) => x.type === type) as { packetCount?: number; byteCount?: number; packetsLost?: number } | undefined;
+  return { packetCount: s?.packetCount ?? 0, byteCount: s?.byteCount ?? 0, packetsLost: s?.packetsLost ?? 0 };
+}
+
+/** Requests to the workers at once during a snapshot: bounds the channel's queue. */
+const STATS_CONCURRENCY = 64;
+
+async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
     }
-    return { sdpAnswer };
+  };
+  await Promise.all(Array.from({ length: Math.min(STATS_CONCURRENCY, items.length) }, lane));
+  return out;
+}
+
+const handlers: Handlers<ServerApi> = {
+  async ingest() {
+    const [prod, piped] = await Promise.all([
+      Promise.all(producers.filter((p) => !p.closed).map(async (p) => ({ kind: p.kind as MediaKind, ...rtpStats(await p.getStats(), 'inbound-rtp') }))),
+      Promise.all(pipeProducers.filter((p) => !p.closed).map(async (p) => rtpStats(await p.getStats().catch(() => []), 'inbound-rtp'))),
+    ]);
+    return { atMs: performance.now(), producers: prod, piped: { packetCount: piped.reduce((a, p) => a + p.packetCount, 0), packetsLost: piped.reduce((a, p) => a + p.packetsLost, 0) } };
   },
 
-  async subscribe({ id }) {
-    if (subscribers.has(id)) throw new TypeError(`subscriber ${id} exists`);
-    const [first, ...rest] = producers;
-    if (!first) throw new Error('no producer yet');
-    const transport = router.createWebRtcTransport({ direction: 'recv', appData: { id } });
-    const sub: Subscriber = { transport, consumers: [], remaining: rest };
-    subscribers.set(id, sub);
-    const { consumer, sdpOffer } = await transport.consume({ producer: first });
-    sub.consumers.push(consumer);
-    return { sdpOffer };
-  },
-
-  async answer({ id, sdpAnswer }) {
-    const sub = subscribers.get(id);
-    if (!sub) throw new TypeError(`no subscriber ${id}`);
-    await sub.transport.setRemoteAnswer(sdpAnswer);
-    const next = sub.remaining.shift();
-    if (next) {
-      const { consumer, sdpOffer } = await sub.transport.consume({ producer: next });
-      sub.consumers.push(consumer);
-      return { sdpOffer };
-    }
-    for (const c of sub.consumers) c.resume();
-    return { sdpOffer: null };
-  },
-
-  snapshot({ resetEventLoop }) {
-    const consumers = { count: 0, packetsSent: 0, sendFailures: 0 };
-    const transports: Record<string, number> = {};
-    for (const sub of subscribers.values()) {
-      transports[sub.transport.connectionState] = (transports[sub.transport.connectionState] ?? 0) + 1;
-      for (const c of sub.consumers) {
-        const s = c.getStats();
-        consumers.count++;
-        consumers.packetsSent += s.packetsSent;
-        consumers.sendFailures += s.sendFailures;
-      }
-    }
-    const snap: SfuSnapshot = {
-      ...processFigures(),
+  async egress({ resetEventLoop }) {
+    const startMs = performance.now();
+    const live = consumers.filter((c) => !c.consumer.closed);
+    // A consumer closed meanwhile (its viewer left) answers "handler not found": it counts as 0 and the driver sees the viewer gone.
+    const cons = await mapLimited(live, async (c) => rtpStats(await c.consumer.getStats().catch(() => []), 'outbound-rtp'));
+    const endMs = performance.now();
+    const viewersPerWorker: Record<string, number> = {};
+    // A viewer is one transport (a video and an audio consumer).
+    const transports = new Map<string, number>();
+    for (const c of live) transports.set(c.transportId, c.worker);
+    for (const worker of transports.values()) viewersPerWorker[worker] = (viewersPerWorker[worker] ?? 0) + 1;
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const snap: EgressSnapshot = {
+      startMs,
+      endMs,
       eventLoop: { p99Ms: ms(eld.percentile(99)), maxMs: ms(eld.max), meanMs: ms(eld.mean) },
-      producers: producers.map((p) => {
-        const s = p.getStats();
-        return {
-          kind: p.kind,
-          packetsReceived: s.packetsReceived,
-          packetsForwarded: s.packetsForwarded,
-          packetsDiscarded: s.packetsDiscarded,
-          packetsLost: s.packetsLost,
-          bytesReceived: s.bytesReceived,
-        };
-      }),
-      consumers,
-      transports,
+      rssMb: Math.round((process.memoryUsage.rss() / 1048576) * 10) / 10,
+      fds: readdirSync('/proc/self/fd').length,
+      threads: Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? 0),
+      consumers: { count: live.length, packetCount: cons.reduce((a, c) => a + c.packetCount, 0), byteCount: cons.reduce((a, c) => a + c.byteCount, 0) },
+      viewersPerWorker,
+      routers,
     };
     if (resetEventLoop) eld.reset();
     return snap;
   },
 
+  workerPids() {
+    return sfu.workerPids();
+  },
+
   close() {
-    exitAfter(() => sfu.close());
+    exitAfter(() => void server.close());
     return null;
   },
 };
 
-const ready: SfuReady = { pid: process.pid, port, eventLoopResolutionMs };
-serveRpc<SfuApi>(handlers, ready, () => exitAfter(() => sfu.close(), 1));
+const mediaPorts = await Promise.all(sfu.slots.map(async (s) => String((await s.webRtcServer?.dump())?.udpSockets[0]?.port ?? '')));
+const ready: ServerReady = { pid: process.pid, url: `http://127.0.0.1:${server.port}`, workerPids: sfu.workerPids(), mediaPorts, eventLoopResolutionMs };
+serveRpc<ServerApi>(handlers, ready, () => exitAfter(() => void server.close(), 1));

@@ -1,9 +1,10 @@
 /**
- * The benchmark's subscribers: N node-datachannel peers in this one process, answering the SFU's
- * offers (the engine's own answer: the SFU's offer already carries only what it sends). Light:
- * no decoding and no RTCP sent; each track counts RTP packets, bytes and loss from sequence
- * numbers (RFC 3550 A.3: extended highest − first + 1 − received). Every Track is kept in a Map:
- * node-datachannel stops calling back on a Track JS no longer references.
+ * The benchmark's subscribers: N node-datachannel peers in this one process, each a WHEP viewer
+ * (draft-ietf-wish-whep-02 §4): it offers a recvonly VP8 and a recvonly Opus m-line, POSTs the
+ * offer to the server's /whep/<path> and applies the answer. Light: no decoding and no RTCP
+ * sent; each track counts RTP packets, bytes and loss from sequence numbers (RFC 3550 A.3:
+ * extended highest − first + 1 − received). Every Track is kept in a Map: node-datachannel stops
+ * calling back on a Track JS no longer references.
  * Driven by ../sfu-fanout.ts over IPC (SubscribersApi).
  */
 import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
@@ -13,8 +14,19 @@ import type { MediaKind, SubscriberTotals, SubscribersApi } from './api.js';
 import { exitAfter, processFigures, waitForGathering } from './child-helpers.js';
 import { serveRpc, type Handlers } from './rpc.js';
 
-/** A renegotiated answer appears within a few ms; this bounds the wait for it. */
-const ANSWER_TIMEOUT_MS = 3_000;
+/** SFU_BENCH_ENGINE_LOG=Warning (or Info, Debug...) prints libdatachannel's log, for diagnosis only. */
+const engineLog = process.env.SFU_BENCH_ENGINE_LOG;
+if (engineLog === 'Warning' || engineLog === 'Info' || engineLog === 'Debug' || engineLog === 'Error' || engineLog === 'Verbose') {
+  nodeDataChannel.initLogger(engineLog, (level, message) => console.error(`[subscribers engine ${level}] ${message}`));
+}
+
+/** Payload types offered (the server answers, and sends, with the offer's own: ViewerRouters). */
+const MEDIA: Record<MediaKind, { mid: string; payloadType: number }> = {
+  video: { mid: '0', payloadType: 96 },
+  audio: { mid: '1', payloadType: 111 },
+};
+/** Bound on one WHEP POST (the server sets up a transport and two consumers). */
+const POST_TIMEOUT_MS = 15_000;
 
 /** Receive counters of one track. */
 class TrackCounter {
@@ -48,42 +60,31 @@ class TrackCounter {
 
 interface Subscriber {
   pc: PeerConnection;
-  /** The SFU's candidates, held back until the SFU has our answer (see `answer`). */
-  pendingCandidates: { candidate: string; mid: string }[] | undefined;
   state: string;
-  /** By mid; the Map is what keeps each Track (and its callbacks) alive. */
-  tracks: Map<string, { track: Track; kind: MediaKind; counter: TrackCounter }>;
+  /** By kind; the Map is what keeps each Track (and its callbacks) alive. */
+  tracks: Map<MediaKind, { track: Track; counter: TrackCounter }>;
+  /** The WHEP session resource (DELETEd on close). */
+  location: string | null;
 }
 
 const subscribers = new Map<string, Subscriber>();
 
-function kindOf(track: Track): MediaKind {
-  return track.type() === 'audio' ? 'audio' : 'video';
-}
-
 function create(id: string): Subscriber {
-  const pc = new nodeDataChannel.PeerConnection(id, { iceServers: [], bindAddress: '127.0.0.1' });
-  const sub: Subscriber = { pc, pendingCandidates: undefined, state: 'new', tracks: new Map() };
+  const pc = new nodeDataChannel.PeerConnection(id, { iceServers: [], bindAddress: '127.0.0.1', disableAutoNegotiation: true });
+  const sub: Subscriber = { pc, state: 'new', tracks: new Map(), location: null };
   pc.onStateChange((s) => (sub.state = s));
-  pc.onTrack((track) => {
+  const video = new nodeDataChannel.Video(MEDIA.video.mid, 'RecvOnly');
+  video.addVP8Codec(MEDIA.video.payloadType);
+  const audio = new nodeDataChannel.Audio(MEDIA.audio.mid, 'RecvOnly');
+  audio.addOpusCodec(MEDIA.audio.payloadType);
+  for (const [kind, desc] of [['video', video], ['audio', audio]] as const) {
+    const track = pc.addTrack(desc);
     const counter = new TrackCounter();
-    sub.tracks.set(track.mid(), { track, kind: kindOf(track), counter });
     track.onMessage((msg) => counter.onPacket(msg));
-  });
+    sub.tracks.set(kind, { track, counter });
+  }
   subscribers.set(id, sub);
   return sub;
-}
-
-/** The engine answers by itself (auto-negotiation); waits until its answer covers every offered mid. */
-async function localAnswer(pc: PeerConnection, offer: string): Promise<string> {
-  const mids = [...offer.matchAll(/^a=mid:(\S+)/gm)].map((m) => m[1]);
-  const deadline = Date.now() + ANSWER_TIMEOUT_MS;
-  for (;;) {
-    const local = pc.localDescription();
-    if (local && local.type === 'answer' && mids.every((mid) => local.sdp.includes(`a=mid:${mid}\r\n`))) return local.sdp;
-    if (Date.now() > deadline) throw new Error(`no answer covering mids ${mids.join(',')}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 function totals(): SubscriberTotals {
@@ -96,69 +97,73 @@ function totals(): SubscriberTotals {
   };
   for (const sub of subscribers.values()) {
     t.states[sub.state] = (t.states[sub.state] ?? 0) + 1;
-    const has = { video: false, audio: false };
-    for (const { kind, counter } of sub.tracks.values()) {
+    for (const [kind, { counter }] of sub.tracks) {
       t.packets[kind] += counter.packets;
       t.bytes[kind] += counter.bytes;
       t.lost[kind] += counter.lost;
-      if (counter.packets > 0) has[kind] = true;
+      if (counter.packets > 0) t.receiving[kind]++;
     }
-    if (has.video) t.receiving.video++;
-    if (has.audio) t.receiving.audio++;
   }
   return t;
 }
 
-function closeAll(): void {
-  for (const sub of subscribers.values()) {
-    for (const { track } of sub.tracks.values()) {
-      try {
-        track.close();
-      } catch {
-        // already closed
-      }
+/** Ends one subscriber: DELETE its WHEP session (not awaited), its tracks, its peer connection. */
+function end(sub: Subscriber): void {
+  if (sub.location) void fetch(sub.location, { method: 'DELETE', signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
+  for (const { track } of sub.tracks.values()) {
+    try {
+      track.close();
+    } catch {
+      // already closed
     }
+  }
+  try {
     sub.pc.close();
+  } catch {
+    // already closed
   }
 }
 
-/** Splits an SDP into the text without candidate lines and the candidates with their m-line's mid. */
-function withoutCandidates(sdp: string): { sdp: string; candidates: { candidate: string; mid: string }[] } {
-  const candidates: { candidate: string; mid: string }[] = [];
-  const kept: string[] = [];
-  const sections = sdp.split(/\r\n(?=m=)/);
-  for (const section of sections) {
-    const mid = /^a=mid:(\S+)/m.exec(section)?.[1] ?? '0';
-    for (const line of section.split('\r\n')) {
-      if (line.startsWith('a=candidate:')) candidates.push({ candidate: line.slice(2), mid });
-      else if (line !== 'a=end-of-candidates') kept.push(line);
-    }
-  }
-  return { sdp: kept.join('\r\n'), candidates };
+function closeAll(): void {
+  for (const sub of subscribers.values()) end(sub);
+}
+
+/** Creates subscriber `id` (replacing a previous one in place: the Map keeps its order) and POSTs its offer. */
+async function view(id: string, url: string): Promise<void> {
+  const previous = subscribers.get(id);
+  if (previous) end(previous);
+  const sub = create(id);
+  sub.pc.setLocalDescription('offer');
+  await waitForGathering(sub.pc);
+  const local = sub.pc.localDescription()?.sdp;
+  if (!local) throw new Error(`subscriber ${id}: no local offer`);
+  const offer = local.split('\r\n').filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates').join('\r\n');
+  const res = await fetch(url, { method: 'POST', body: offer, headers: { 'Content-Type': 'application/sdp' }, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+  const body = await res.text();
+  if (res.status !== 201) throw new Error(`subscriber ${id}: WHEP answered ${res.status}: ${body.slice(0, 200)}`);
+  const location = res.headers.get('location');
+  if (location) sub.location = new URL(location, url).toString();
+  sub.pc.setRemoteDescription(body, 'answer');
 }
 
 const handlers: Handlers<SubscribersApi> = {
   /**
-   * The SFU's candidates are held back until `connect`: with them in the offer this peer starts
-   * ICE and then its DTLS handshake at once, and when that reaches the SFU before our answer does,
-   * libdatachannel checks our certificate against a remote description it does not have yet,
-   * fails the handshake ("unknown CA") and closes the peer connection. Seen here under load.
+   * The offer goes without candidates: Estuary answers `a=setup:active` (RFC 5763 §5), and with
+   * our candidates its ICE and then its DTLS ClientHello can reach us before we hold the answer's
+   * fingerprint; libdatachannel then fails the handshake ("unknown CA"). Without them the server
+   * learns our address from our own checks (peer-reflexive, RFC 8445 §7.3.1.3), sent after the
+   * answer is applied.
    */
-  async answer({ id, sdpOffer }) {
-    const sub = subscribers.get(id) ?? create(id);
-    const { sdp, candidates } = withoutCandidates(sdpOffer);
-    sub.pendingCandidates ??= candidates;
-    sub.pc.setRemoteDescription(sdp, 'offer');
-    await waitForGathering(sub.pc);
-    return { sdpAnswer: await localAnswer(sub.pc, sdpOffer) };
+  async view({ id, url }) {
+    if (subscribers.has(id)) throw new TypeError(`subscriber ${id} exists`);
+    await view(id, url);
+    return { status: 201 };
   },
 
-  connect({ id }) {
-    const sub = subscribers.get(id);
-    if (!sub) throw new TypeError(`no subscriber ${id}`);
-    for (const c of sub.pendingCandidates ?? []) sub.pc.addRemoteCandidate(c.candidate, c.mid);
-    sub.pendingCandidates = [];
-    return null;
+  async rejoinFailed({ url }) {
+    const failed = [...subscribers].filter(([, sub]) => sub.state === 'failed' || sub.state === 'closed').map(([id]) => id);
+    for (const id of failed) await view(id, url);
+    return { rejoined: failed.length };
   },
 
   snapshot() {
