@@ -163,6 +163,11 @@ async function start(roomId: string, displayName: string, token: string | undefi
   client.on('producerPaused', onPause(true));
   client.on('producerResumed', onPause(false));
   client.on('kicked', (reason) => showNotice(`You were removed from the room (${reason}).`));
+  // The dominant speaker's tile is highlighted (`speaking`); the local tile stands for this client.
+  client.on('activeSpeaker', (peerId) => {
+    const id = peerId !== null && peerId === client.peerId ? 'local' : peerId;
+    for (const [tileId, tile] of tiles) tile.root.classList.toggle('speaking', tileId === id);
+  });
   client.on('error', (err) => console.error('room', err));
 
   await client.join();

@@ -51,6 +51,8 @@ type RoomClientEvents = {
   producerPaused: [{ peerId: string; producerId: string }];
   producerResumed: [{ peerId: string; producerId: string }];
   kicked: [string];
+  /** The room's dominant speaker (a peer id, possibly this client's own), or null. */
+  activeSpeaker: [string | null];
   connectionstatechange: [ConnectionState];
   /** A background step (auto-consume, re-produce after reconnect) failed. */
   error: [Error];
@@ -205,6 +207,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     on('producerPaused', (e) => this.setProducerPaused(e.peerId, e.producerId, true));
     on('producerResumed', (e) => this.setProducerPaused(e.peerId, e.producerId, false));
     on('consumerClosed', ({ consumerId }) => this.consumers.get(consumerId)?.close());
+    on('activeSpeaker', ({ peerId }) => this.emit('activeSpeaker', peerId));
     on('mediaReset', ({ reason }) => {
       if (this.state === 'connected') void this.rebuild(reason);
     });

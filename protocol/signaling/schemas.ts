@@ -253,6 +253,8 @@ export interface ServerEvents {
    * transports, produces again and consumes again, staying in the room.
    */
   mediaReset: (p: { reason: string }) => void;
+  /** The room's dominant speaker changed (mediasoup's ActiveSpeakerObserver over the microphones); null: nobody. */
+  activeSpeaker: (p: { peerId: string | null }) => void;
   /** The peer was removed (kick through the API, room closed); the client should leave. */
   kicked: (p: { reason: string }) => void;
 }

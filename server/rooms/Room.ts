@@ -2,7 +2,10 @@ import type { Logger } from 'pino';
 import type { PeerInfo, ServerEvents } from '../../protocol/signaling/schemas.js';
 import { EnhancedEventEmitter } from '../lib/EnhancedEventEmitter.js';
 import { ConflictError, InvalidStateError } from '../lib/errors.js';
-import { RouterGroup, type Producer, type Sfu } from '../sfu/index.js';
+import { RouterGroup, type ActiveSpeakerObserver, type Producer, type Sfu } from '../sfu/index.js';
+
+/** How often mediasoup's ActiveSpeakerObserver re-elects the dominant speaker, ms (its own hysteresis smooths it). */
+export const SPEAKER_INTERVAL_MS = 300;
 import { Peer, producerInfo } from './Peer.js';
 
 export interface RoomOptions {
@@ -26,6 +29,9 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
   readonly createdAt = new Date();
   readonly peers = new Map<string, Peer>();
   private group: Promise<RouterGroup> | null = null;
+  private speakers: Promise<ActiveSpeakerObserver | undefined> | null = null;
+  /** The dominant speaker's peer id, as last announced. */
+  activeSpeaker: string | null = null;
   private readonly sfu: Sfu;
   private readonly maxPeers: number;
   private readonly log: Logger;
@@ -49,6 +55,13 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
         (group) => {
           if (this.closed) group.close('room closed');
           group.once('close', (reason) => this.onRoutersLost(pending, reason));
+          this.speakers = group.primary.createActiveSpeakerObserver({ interval: SPEAKER_INTERVAL_MS }).then(
+            (observer) => {
+              observer.on('dominantspeaker', ({ producer }) => this.setSpeaker(typeof producer.appData.peerId === 'string' ? producer.appData.peerId : null));
+              return observer;
+            },
+            () => undefined,
+          );
         },
         () => {
           if (this.group === pending) this.group = null;
@@ -86,7 +99,18 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
   /** Tells the other peers about a peer's new producer, so they can consume it. */
   announceProducer(peer: Peer, producerId: string): void {
     const producer = peer.producers.get(producerId);
-    if (producer) this.broadcast('newProducer', { producer: producerInfo(peer.id, producer) }, peer.id);
+    if (!producer) return;
+    this.broadcast('newProducer', { producer: producerInfo(peer.id, producer) }, peer.id);
+    // Microphones take part in the dominant-speaker election (the observer drops closed ones).
+    if (producer.kind === 'audio' && producer.appData.source === 'mic') {
+      void this.speakers?.then((observer) => observer?.addProducer({ producerId }).catch(() => undefined));
+    }
+  }
+
+  private setSpeaker(peerId: string | null): void {
+    if (peerId === this.activeSpeaker) return;
+    this.activeSpeaker = peerId;
+    this.broadcast('activeSpeaker', { peerId });
   }
 
   /** Sends a notification to every peer but `except`. */
@@ -113,6 +137,7 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
   private onRoutersLost(group: Promise<RouterGroup>, reason: string): void {
     if (this.group !== group || this.closed) return;
     this.group = null;
+    this.speakers = null;
     this.log.warn({ reason, peers: this.peers.size }, 'room media lost; peers reconnect');
     for (const peer of this.peers.values()) peer.resetMedia(reason);
   }

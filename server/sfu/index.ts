@@ -12,6 +12,7 @@ export { ROUTER_MEDIA_CODECS } from './codecs.js';
 export { onNewProducer } from './load.js';
 
 export type Router = types.Router;
+export type ActiveSpeakerObserver = types.ActiveSpeakerObserver;
 export type WebRtcTransport = types.WebRtcTransport;
 export type PlainTransport = types.PlainTransport;
 export type Producer = types.Producer;

@@ -68,6 +68,18 @@ describe('rooms signaling with real peers', () => {
     assert.equal(alice.client.peers.has(carolId), false);
   });
 
+  test('the microphone of the only speaking peer makes it the active speaker for everyone', async () => {
+    const talker = bot('speakers', 'Talker');
+    const listener = bot('speakers', 'Listener');
+    const heard: (string | null)[] = [];
+    listener.client.on('activeSpeaker', (id) => heard.push(id));
+    await listener.client.join();
+    await talker.client.join();
+    await talker.publish(); // a 440 Hz tone: audio levels well above silence
+    const talkerId = talker.client.peerId;
+    assert.ok(await waitFor(() => heard.includes(talkerId), MEDIA_TIMEOUT_MS), `activeSpeaker events: ${JSON.stringify(heard)}`);
+  });
+
   test('the REST API lists rooms, details producers with codec and bitrate, and kicks a peer', async () => {
     const dave = bot('rest', 'Dave');
     const erin = bot('rest', 'Erin');
