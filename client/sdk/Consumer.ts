@@ -59,6 +59,12 @@ export class Consumer extends Emitter<ConsumerEvents> {
     return this.closedValue;
   }
 
+  /** The highest simulcast layer (0 = lowest) this client wants; bandwidth may give less. */
+  async setPreferredLayers(spatialLayer: number, temporalLayer?: number): Promise<void> {
+    if (this.closedValue) return;
+    await this.channel()?.request('setConsumerPreferredLayers', { consumerId: this.id, spatialLayer, ...(temporalLayer !== undefined ? { temporalLayer } : {}) });
+  }
+
   async pause(): Promise<void> {
     if (this.closedValue || this.pausedValue) return;
     this.pausedValue = true;

@@ -6,3 +6,4 @@ export { SendTransport } from './SendTransport.js';
 export { RecvTransport } from './RecvTransport.js';
 export { SignalingChannel, SignalingError, REQUEST_TIMEOUT_MS } from './SignalingChannel.js';
 export { ICE_RESTART_AFTER_MS } from './ice-recovery.js';
+export { CAMERA_SIMULCAST_ENCODINGS, layerHeights, spatialLayerForTile } from './layers.js';

@@ -149,6 +149,10 @@ export const requestSchemas = {
   consume: z.object({ transportId: idSchema, producerId: idSchema }).strict(),
   resumeConsumer: z.object({ consumerId: idSchema }).strict(),
   pauseConsumer: z.object({ consumerId: idSchema }).strict(),
+  /** The highest simulcast/SVC layers this client wants of a consumer (its tile size); bandwidth may give less. */
+  setConsumerPreferredLayers: z
+    .object({ consumerId: idSchema, spatialLayer: z.number().int().min(0).max(MAX_ENCODINGS - 1), temporalLayer: z.number().int().min(0).max(3).optional() })
+    .strict(),
   pauseProducer: z.object({ producerId: idSchema }).strict(),
   resumeProducer: z.object({ producerId: idSchema }).strict(),
   closeProducer: z.object({ producerId: idSchema }).strict(),
@@ -227,6 +231,7 @@ export interface ResponseData {
   consume: { consumerId: string; producerId: string; peerId: string; kind: MediaKind; rtpParameters: RtpParametersData; paused: boolean; producerPaused: boolean };
   resumeConsumer: Record<string, never>;
   pauseConsumer: Record<string, never>;
+  setConsumerPreferredLayers: Record<string, never>;
   pauseProducer: Record<string, never>;
   resumeProducer: Record<string, never>;
   closeProducer: Record<string, never>;

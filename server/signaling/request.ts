@@ -57,6 +57,8 @@ export async function routeRequest(handlers: Handlers, ctx: RequestContext, requ
       return handlers.resumeConsumer(pctx, request.payload);
     case 'pauseConsumer':
       return handlers.pauseConsumer(pctx, request.payload);
+    case 'setConsumerPreferredLayers':
+      return handlers.setConsumerPreferredLayers(pctx, request.payload);
     case 'pauseProducer':
       return handlers.pauseProducer(pctx, request.payload);
     case 'resumeProducer':

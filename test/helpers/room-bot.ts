@@ -37,12 +37,14 @@ export class RoomBot {
   readonly kicked: string[] = [];
   /** Background failures the client reported (auto-consume, rebuilds), for assertion messages. */
   readonly errors: string[] = [];
-  private readonly media = new WrtcBot();
+  private readonly media: WrtcBot;
   private readonly sinks: { stop(): void }[] = [];
   private closed = false;
 
-  constructor(options: Omit<RoomClientOptions, 'handlerName'>) {
+  /** `video`: the synthetic camera's size (libwebrtc sends 3 simulcast layers from 960x540 up, 2 below). */
+  constructor(options: Omit<RoomClientOptions, 'handlerName'> & { video?: { width: number; height: number } }) {
     installWrtcGlobals();
+    this.media = new WrtcBot(options.video ?? {});
     this.client = new RoomClient({ ...options, handlerName: 'Chrome111' });
     this.client.on('consumer', (c) => this.count(c));
     this.client.on('peerLeft', (id) => this.peerLeft.push(id));

@@ -6,6 +6,7 @@ import { createTransport } from './createTransport.js';
 import { join } from './join.js';
 import { leave } from './leave.js';
 import { pauseConsumer } from './pauseConsumer.js';
+import { setConsumerPreferredLayers } from './setConsumerPreferredLayers.js';
 import { pauseProducer } from './pauseProducer.js';
 import { produce } from './produce.js';
 import { restartIce } from './restartIce.js';
@@ -22,6 +23,7 @@ export const handlers: Handlers = {
   consume,
   resumeConsumer,
   pauseConsumer,
+  setConsumerPreferredLayers,
   pauseProducer,
   resumeProducer,
   closeProducer,

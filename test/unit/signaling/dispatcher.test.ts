@@ -41,6 +41,7 @@ function setup(overrides: Partial<Handlers> = {}) {
     consume: ok('consume'),
     resumeConsumer: ok('resumeConsumer'),
     pauseConsumer: ok('pauseConsumer'),
+    setConsumerPreferredLayers: ok('setConsumerPreferredLayers'),
     pauseProducer: ok('pauseProducer'),
     resumeProducer: ok('resumeProducer'),
     closeProducer: ok('closeProducer'),

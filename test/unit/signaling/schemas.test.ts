@@ -82,6 +82,10 @@ const table: { [N in RequestName]: { good: unknown[]; bad: unknown[] } } = {
   consume: { good: [{ transportId: 't1', producerId: 'p1' }], bad: [{ transportId: 't1' }, { transportId: 't1', producerId: 'p/1' }] },
   resumeConsumer: { good: [{ consumerId: 'c1' }], bad: [{}, { consumerId: '' }, { consumerId: 'c'.repeat(129) }] },
   pauseConsumer: { good: [{ consumerId: 'c1' }], bad: [{ consumerId: null }] },
+  setConsumerPreferredLayers: {
+    good: [{ consumerId: 'c1', spatialLayer: 0 }, { consumerId: 'c1', spatialLayer: 2, temporalLayer: 1 }],
+    bad: [{ consumerId: 'c1' }, { consumerId: 'c1', spatialLayer: -1 }, { consumerId: 'c1', spatialLayer: 1.5 }, { consumerId: 'c1', spatialLayer: 99 }, { consumerId: 'c1', spatialLayer: 0, temporalLayer: 9 }],
+  },
   pauseProducer: { good: [{ producerId: 'p1' }], bad: [{ producerId: 1 }] },
   resumeProducer: { good: [{ producerId: 'p1' }], bad: [{ id: 'p1' }] },
   closeProducer: { good: [{ producerId: 'p1' }], bad: ['p1'] },
