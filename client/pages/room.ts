@@ -3,9 +3,11 @@
  * absent, publishes camera and microphone, and shows one tile per participant. Tiles carry
  * `data-peer-id` and the classes `tile`, `local`/`remote`, `camera-off` for tests and styling.
  */
-import { RoomClient, type Consumer, type Producer } from '../sdk/index.js';
+import { layerHeights, RoomClient, spatialLayerForTile, type Consumer, type Producer } from '../sdk/index.js';
 
-const CAMERA_CONSTRAINTS: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 30 } };
+/** The camera's height: what the page captures, and the top layer a remote tile chooses among. */
+const CAMERA_HEIGHT = 360;
+const CAMERA_CONSTRAINTS: MediaTrackConstraints = { width: { ideal: (CAMERA_HEIGHT * 16) / 9 }, height: { ideal: CAMERA_HEIGHT }, frameRate: { ideal: 30 } };
 
 function element<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -107,6 +109,39 @@ function showNotice(text: string): void {
   notice.append(again);
 }
 
+/**
+ * A remote video follows its tile: paused while the tile is off-screen or the tab hidden (no
+ * downlink spent on it), and asking for the simulcast layer that fits the tile's height
+ * (mediasoup sends at most that, less when bandwidth is short).
+ */
+function fitToTile(consumer: Consumer, tile: Tile): void {
+  let visible = true;
+  let layer = -1;
+  const apply = (): void => {
+    if (consumer.closed) return;
+    const show = visible && document.visibilityState === 'visible';
+    void (show ? consumer.resume() : consumer.pause()).catch(() => undefined);
+    const wanted = spatialLayerForTile(tile.root.clientHeight, layerHeights(CAMERA_HEIGHT), window.devicePixelRatio);
+    if (show && wanted !== layer) {
+      layer = wanted;
+      void consumer.setPreferredLayers(wanted).catch(() => undefined);
+    }
+  };
+  const seen = new IntersectionObserver((entries) => {
+    visible = entries.some((e) => e.isIntersecting);
+    apply();
+  });
+  seen.observe(tile.root);
+  const sized = new ResizeObserver(() => apply());
+  sized.observe(tile.root);
+  document.addEventListener('visibilitychange', apply);
+  consumer.on('close', () => {
+    seen.disconnect();
+    sized.disconnect();
+    document.removeEventListener('visibilitychange', apply);
+  });
+}
+
 function sourceOf(client: RoomClient, peerId: string, producerId: string): 'mic' | 'camera' | null {
   const source = client.peers.get(peerId)?.producers.get(producerId)?.source;
   return source === 'mic' || source === 'camera' ? source : null;
@@ -155,6 +190,7 @@ async function start(roomId: string, displayName: string, token: string | undefi
     tile.addTrack(consumer.track);
     if (consumer.source === 'mic' || consumer.source === 'camera') tile.setMuted(consumer.source, consumer.producerPaused);
     consumer.on('close', () => tile.removeTrack(consumer.track));
+    if (consumer.kind === 'video') fitToTile(consumer, tile);
   });
   const onPause = (paused: boolean) => (e: { peerId: string; producerId: string }) => {
     const source = sourceOf(client, e.peerId, e.producerId);
