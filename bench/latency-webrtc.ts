@@ -39,7 +39,7 @@ import {
   startEstuary,
   startPublisher,
   stats,
-  stopAll,
+  runBench,
   waitBridgeState,
   waitLive,
   wallclockLatencies,
@@ -436,26 +436,10 @@ const METHOD = `## Method
 - The bridge's Sender Reports map RTP time to the wall clock at which the gateway received the stream's first unit (gateway/bridge/rtp-clock.ts), not the encoder's capture clock; the last row shows that offset (encode + RTMP + the anchor's jitter).
 `;
 
-let finished = false;
-async function shutdown(code: number): Promise<void> {
-  if (finished) return;
-  finished = true;
-  await stopAll();
-  process.exit(code);
-}
-process.on('SIGINT', () => void shutdown(130));
-process.on('SIGTERM', () => void shutdown(143));
-
 /** `--md-only`: rewrites the .md from the last .json (after editing the text), without measuring. */
 async function rewriteMarkdown(): Promise<void> {
   const result = JSON.parse(readFileSync(path.join(RESULTS, 'latency-webrtc.json'), 'utf8')) as Result;
   writeFileSync(path.join(RESULTS, 'latency-webrtc.md'), markdown(result));
 }
 
-(process.argv.includes('--md-only') ? rewriteMarkdown() : main()).then(
-  () => shutdown(0),
-  (err: unknown) => {
-    console.error(err);
-    void shutdown(1);
-  },
-);
+runBench(main, rewriteMarkdown);

@@ -188,3 +188,26 @@ export async function cpuPct(pid: number, seconds: number): Promise<{ pct: numbe
 export function loadAverage(): number[] {
   return os.loadavg().map((x) => Math.round(x * 100) / 100);
 }
+
+/**
+ * Runs a benchmark's `main` (or `mdOnly` with `--md-only`), then stops everything started
+ * (stopAll) and exits: 0, 1 on an error, 130/143 on SIGINT/SIGTERM.
+ */
+export function runBench(main: () => Promise<void>, mdOnly: () => Promise<void> | void): void {
+  let finished = false;
+  const shutdown = async (code: number): Promise<void> => {
+    if (finished) return;
+    finished = true;
+    await stopAll();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(130));
+  process.on('SIGTERM', () => void shutdown(143));
+  (process.argv.includes('--md-only') ? Promise.resolve().then(mdOnly) : main()).then(
+    () => shutdown(0),
+    (err: unknown) => {
+      console.error(err);
+      void shutdown(1);
+    },
+  );
+}

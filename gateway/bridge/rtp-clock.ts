@@ -1,7 +1,7 @@
 /**
  * The bridge's clocks (RFC 3550 §6.4.1): RTP timestamps from the AccessUnit pts, and the NTP
- * time of a pts from the wall clock at the stream's first unit, so every track's Sender
- * Report maps onto one wall clock and the SFU can pass lip sync on.
+ * time of a pts from the stream's arrival clock, so every track's Sender Report and send time
+ * map onto one wall clock.
  */
 import { AU_CLOCK_RATE } from '../../protocol/media/access-unit.js';
 
@@ -16,15 +16,26 @@ export function ntpFromUnixMs(ms: number): { ntpSeconds: number; ntpFraction: nu
 }
 
 /**
- * Wall clock of the stream: the Unix ms of pts 0, fixed by the first unit the bridge sees
- * (captured "now"), so later units map to capture time + their pts offset.
+ * A unit arriving this much later than its pts maps to is taken as a new timeline (publisher
+ * restart with pts back at 0, a stall of the encoder): the clock re-anchors on it. 1 s is far
+ * above RTMP arrival jitter (tens of ms) and below any stall worth following.
+ */
+export const WALL_CLOCK_REANCHOR_MS = 1_000;
+
+/**
+ * Wall clock of the stream: the Unix ms of pts 0, so that every track's pts maps to one
+ * capture time (the bridge's Sender Reports and the audio pacing both use it). Anchored at the
+ * earliest arrival seen (arrival − pts, the unit least delayed by the network and the encoder),
+ * so a late first unit does not push every later unit's time back; re-anchored when a unit
+ * arrives more than WALL_CLOCK_REANCHOR_MS behind its mapping.
  */
 export class StreamWallClock {
   #wallAtPts0: number | undefined;
 
-  /** Anchors at the first call; returns the unit's capture time in Unix ms. */
+  /** A unit at `pts` arrived at `nowMs`: moves the anchor as above; returns the unit's capture time in Unix ms. */
   capture(pts: number, nowMs = Date.now()): number {
-    this.#wallAtPts0 ??= nowMs - (pts * 1000) / AU_CLOCK_RATE;
+    const offset = nowMs - (pts * 1000) / AU_CLOCK_RATE;
+    if (this.#wallAtPts0 === undefined || offset < this.#wallAtPts0 || offset - this.#wallAtPts0 > WALL_CLOCK_REANCHOR_MS) this.#wallAtPts0 = offset;
     return this.unixMsOf(pts);
   }
 

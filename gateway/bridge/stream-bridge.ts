@@ -2,7 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import type { BridgeConfig, BridgeOpenParams, BridgeOpenResult, BridgeTrack, WebrtcStatus } from '../../protocol/control/messages.js';
 import { parseAvcDecoderConfig } from '../../protocol/codec/avc-config.js';
-import type { AccessUnit, AudioTrackInfo, TrackInfo, VideoTrackInfo } from '../../protocol/media/access-unit.js';
+import { AU_CLOCK_RATE, type AccessUnit, type AudioTrackInfo, type TrackInfo, type VideoTrackInfo } from '../../protocol/media/access-unit.js';
 import { parseRtcp } from '../../protocol/rtcp/parse.js';
 import { isRtcpPacket } from '../../protocol/rtp/header.js';
 import { rtpFormatFor, type RtpPacketizer } from '../../protocol/rtp-formats/index.js';
@@ -13,6 +13,7 @@ import type { Stream } from '../hub/stream.js';
 import { AacToOpus } from '../transcode/aac-to-opus.js';
 import { Backoff } from '../transcode/backoff.js';
 import { H264Encoder } from '../transcode/h264-encoder.js';
+import { AUDIO_MAX_LATE_MS, AudioPacer, PASSTHROUGH_AUDIO_DELAY_MS, TRANSCODED_AUDIO_DELAY_MS } from './audio-pacer.js';
 import { detectBFrames } from './bframes.js';
 import { CatchUpPacer } from './catch-up-pacer.js';
 import { StreamWallClock } from './rtp-clock.js';
@@ -25,6 +26,13 @@ export const SENDER_REPORT_INTERVAL_MS = 1_000;
  * ~4 s of 25 fps video + audio. Past it the oldest go (video then restarts at a keyframe).
  */
 export const MAX_PENDING_UNITS = 256;
+/**
+ * RTP timestamps of every track start from one random base (RFC 3550 §5.1: random initial
+ * timestamps), taken in 90 kHz ticks below 2^30 and scaled to each clock rate: video RTP =
+ * base + pts, audio RTP = (base + pts) × rate / 90 kHz. The tracks share one clock, so a
+ * receiver can compare what it plays of each (the lip-sync bench reads them in the browser).
+ */
+export const RTP_BASE_RANGE = 2 ** 30;
 /** First and last delay before asking `bridgeOpen` again after a failure (no handler yet, server busy). */
 export const OPEN_RETRY_MIN_MS = 1_000;
 export const OPEN_RETRY_MAX_MS = 30_000;
@@ -54,7 +62,12 @@ interface Out {
  * protocol/control/messages.ts): reads it with a bounded reader, probes the tracks and
  * B-frames, asks `bridgeOpen`, then packetizes H.264 (RFC 6184) as is or re-encoded, AAC
  * re-encoded to Opus (RFC 7587), Opus and G.711 as they are, and sends a Sender Report per
- * track every second. Ends with one `closed: <reason>` line and `bridgeClosed`.
+ * track every second. Every track is timed from the source's pts on one clock: RTP timestamps
+ * on one base, Sender Reports from one pts → wall-clock mapping (StreamWallClock), and audio
+ * sent at its pts' wall time + a fixed delay (AudioPacer), because the SFU re-anchors the
+ * reports it sends viewers to its forwarding time: a browser lines the tracks up by when they
+ * left here. Video goes on arrival (its cached GOP first, CatchUpPacer); audio never waits
+ * behind that backlog. Ends with one `closed: <reason>` line and `bridgeClosed`.
  */
 export class StreamBridge {
   readonly #stream: Stream;
@@ -64,6 +77,7 @@ export class StreamBridge {
   readonly #reader: Reader;
   readonly #wall = new StreamWallClock();
   readonly #retry = new Backoff(OPEN_RETRY_MIN_MS, OPEN_RETRY_MAX_MS);
+  readonly #rtpBase = randomInt(0, RTP_BASE_RANGE);
   #tracks: readonly TrackInfo[] = [];
   #pending: AccessUnit[] = [];
   /** Video units since the first keyframe, for B-frame detection. */
@@ -76,10 +90,14 @@ export class StreamBridge {
   #audio: Out | null = null;
   #encoder: H264Encoder | null = null;
   #aac: AacToOpus | null = null;
+  /** Sends audio at its capture time + a fixed delay (see audio-pacer.ts: the SFU lines tracks up by send time). */
+  #audioPacer: AudioPacer | null = null;
+  /** Whether the AAC → Opus child has been given a frame (the stale backlog prefix is over). */
+  #aacFed = false;
   #videoNeedsKeyframe = true;
   #timer: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
-  /** Sends the backlog (cached GOP + units held while opening) faster than real time, then live. */
+  /** Sends the video backlog (cached GOP + units held while opening) faster than real time, then live. */
   readonly #pacer = new CatchUpPacer((unit) => this.#send(unit));
   /** Waiters of `whenOpen()`. */
   #openWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
@@ -131,6 +149,7 @@ export class StreamBridge {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#pacer.close();
+    this.#audioPacer?.close();
     this.#reader.close(reason);
     this.#encoder?.close();
     this.#aac?.close();
@@ -139,7 +158,7 @@ export class StreamBridge {
     this.#pending = [];
     if (wasOpen) this.#channel.closed(this.#stream.path, reason.slice(0, 200));
     for (const w of this.#openWaiters.splice(0)) w.reject(new Error(`bridge closed: ${reason}`));
-    this.#log.info({ plis: this.plis, videoPackets: this.#video?.sender.packets ?? 0, audioPackets: this.#audio?.sender.packets ?? 0 }, `closed: ${reason}`);
+    this.#log.info({ plis: this.plis, audioLate: this.#audioPacer?.dropped ?? 0, videoPackets: this.#video?.sender.packets ?? 0, audioPackets: this.#audio?.sender.packets ?? 0 }, `closed: ${reason}`);
   }
 
   #drain(): void {
@@ -157,13 +176,14 @@ export class StreamBridge {
     if (this.#state !== 'open' || !video?.config || video.codec !== 'h264' || !this.#video) return;
     // New SPS/PPS (a new sequence header): in-band before the next IDR from now on.
     if (this.#encoder) this.#encoder.setConfig(video.config);
-    else this.#video.packetizer = rtpFormatFor('h264')!.createPacketizer(video, { timestampOffset: randomInt(0, 0x1_0000_0000) });
+    else this.#video.packetizer = rtpFormatFor('h264')!.createPacketizer(video, this.#timestampOptions(AU_CLOCK_RATE));
   }
 
   #onUnit(unit: AccessUnit): void {
     this.#wall.capture(unit.pts);
     if (this.#state === 'open') {
-      if (!this.#pacer.push(unit)) this.#send(unit);
+      // Audio is never held behind the video backlog: it goes live, on its own clock.
+      if (unit.type === 'audio' || !this.#pacer.push(unit)) this.#send(unit);
       return;
     }
     if (unit.type === 'video') {
@@ -230,17 +250,19 @@ export class StreamBridge {
       const assigned = result.tracks[i];
       if (!assigned) return;
       const sender = new RtpTrackSender(socket, result.host, result.port, { ssrc: assigned.ssrc, payloadType: assigned.payloadType });
-      const options = { timestampOffset: randomInt(0, 0x1_0000_0000) };
       if (t.kind === 'video' && plan.video) {
-        this.#video = { sender, packetizer: rtpFormatFor('h264')!.createPacketizer(plan.transcodeVideo ? { ...plan.video, config: undefined } : plan.video, options) };
+        this.#video = { sender, packetizer: rtpFormatFor('h264')!.createPacketizer(plan.transcodeVideo ? { ...plan.video, config: undefined } : plan.video, this.#timestampOptions(t.clockRate)) };
         if (plan.transcodeVideo) {
           this.#encoder = new H264Encoder({ codec: 'h264', ...(plan.video.config ? { config: plan.video.config } : {}) }, this.#log.child({ child: 'x264' }), (unit) => this.#sendVideo(unit));
         }
       } else if (t.kind === 'audio' && plan.audio) {
         const codec = t.codec;
         const track: AudioTrackInfo = codec === 'opus' ? { type: 'audio', codec: 'opus', sampleRate: 48000, channels: 2 } : plan.audio;
-        this.#audio = { sender, packetizer: rtpFormatFor(codec)!.createPacketizer(track, options) };
-        if (plan.audio.codec === 'aac') this.#aac = new AacToOpus(plan.audio, this.#log.child({ child: 'aac-opus' }), (unit) => this.#sendAudio(unit), this.#config.opusBitrate);
+        this.#audio = { sender, packetizer: rtpFormatFor(codec)!.createPacketizer(track, this.#timestampOptions(t.clockRate)) };
+        const transcoded = plan.audio.codec === 'aac';
+        const pacer = new AudioPacer({ send: (unit) => this.#sendAudio(unit), unixMsOf: (pts) => this.#wall.unixMsOf(pts), delayMs: transcoded ? TRANSCODED_AUDIO_DELAY_MS : PASSTHROUGH_AUDIO_DELAY_MS });
+        this.#audioPacer = pacer;
+        if (transcoded) this.#aac = new AacToOpus(plan.audio, this.#log.child({ child: 'aac-opus' }), (unit) => pacer.push(unit), this.#config.opusBitrate);
       }
     });
     this.#state = 'open';
@@ -251,7 +273,13 @@ export class StreamBridge {
     for (const w of this.#openWaiters.splice(0)) w.resolve();
     const pending = this.#pending;
     this.#pending = [];
-    this.#pacer.start(pending);
+    this.#pacer.start(pending.filter((u) => u.type === 'video'));
+    for (const unit of pending) if (unit.type === 'audio') this.#send(unit);
+  }
+
+  /** The packetizer option that puts a track's RTP time on the stream's shared base (RTP_BASE_RANGE). */
+  #timestampOptions(clockRate: number): { timestampOffset: number } {
+    return { timestampOffset: Math.round((this.#rtpBase * clockRate) / AU_CLOCK_RATE) >>> 0 };
   }
 
   #send(unit: AccessUnit): void {
@@ -261,8 +289,15 @@ export class StreamBridge {
       else this.#sendVideo(unit);
       return;
     }
-    if (this.#aac) this.#aac.push(unit);
-    else this.#sendAudio(unit);
+    if (this.#aac) {
+      // Audio of the backlog would come out of the transcoder too late to be sent (AudioPacer):
+      // not transcoded at all, so that live audio is not queued behind it in the child. Only
+      // a prefix is skipped: the transcoder maps its output to input pts by counting samples
+      // (MediaClock), so a frame left out later would shift every later packet's pts.
+      if (!this.#aacFed && this.#wall.unixMsOf(unit.pts) + TRANSCODED_AUDIO_DELAY_MS < Date.now() - AUDIO_MAX_LATE_MS) return;
+      this.#aacFed = true;
+      this.#aac.push(unit);
+    } else this.#audioPacer?.push(unit);
   }
 
   #sendVideo(unit: AccessUnit): void {

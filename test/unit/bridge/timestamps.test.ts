@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ntpFromUnixMs, NTP_UNIX_OFFSET_S, StreamWallClock } from '../../../gateway/bridge/rtp-clock.js';
+import { ntpFromUnixMs, NTP_UNIX_OFFSET_S, StreamWallClock, WALL_CLOCK_REANCHOR_MS } from '../../../gateway/bridge/rtp-clock.js';
 import { MAX_CLOCK_DRIFT_TICKS, MediaClock } from '../../../gateway/transcode/media-clock.js';
 import { ntpToUnixMs } from '../../../gateway/ingest-rtp/rtp-ingest.js';
 
@@ -16,7 +16,15 @@ test('StreamWallClock: the first unit fixes the wall time of pts 0; later pts ad
   const c = new StreamWallClock();
   assert.equal(c.capture(90_000, 10_000), 10_000);
   assert.equal(c.unixMsOf(0), 9_000);
-  assert.equal(c.capture(180_000, 99_999), 11_000, 'later captures do not move the anchor');
+  assert.equal(c.capture(180_000, 11_040), 11_000, 'a unit arriving late (jitter) does not move the anchor');
+});
+
+test('StreamWallClock: an earlier arrival lowers the anchor; one far behind its mapping re-anchors', () => {
+  const c = new StreamWallClock();
+  c.capture(90_000, 10_050); // the first unit was 50 ms late
+  assert.equal(c.capture(180_000, 11_000), 11_000, 'the least delayed unit sets the clock');
+  assert.equal(c.unixMsOf(90_000), 10_000);
+  assert.equal(c.capture(0, 11_000 + WALL_CLOCK_REANCHOR_MS + 5_000), 11_000 + WALL_CLOCK_REANCHOR_MS + 5_000, 'pts back at 0 (publisher restart): a new anchor');
 });
 
 /** Transcoder output (media ticks since its start) mapped back to input pts. */
