@@ -6,10 +6,12 @@ import type { AccessUnit } from '../../protocol/media/access-unit.js';
  * the time it forwarded a packet, not to the bridge's reports, so a browser lines audio and
  * video up by when they left the bridge: audio must leave at a fixed, short offset from its
  * source pts, evenly spaced. AAC → Opus (10 ms frames, gateway/transcode/aac-to-opus.ts) puts
- * a packet out 40–55 ms after its pts on a quiet machine (AAC frame of 23 ms, resampler and
- * Opus look-ahead, one Ogg page); 60 ms holds most of them, so they leave evenly spaced
- * (a browser's audio jitter buffer then stays at its minimum and holds video back the least)
- * and audio trails video by about that much, inside the 80 ms lip-sync budget.
+ * a packet out ~45–60 ms after its pts (AAC frame of 23 ms, resampler and Opus look-ahead, one
+ * Ogg page); packets earlier than this wait, later ones go at once. Measured in Chromium
+ * (bench/latency-webrtc/browser.ts, 2 loaded cores): with 60 ms audio trailed video by a
+ * median 28–47 ms (p95 62–93 ms) at 121–128 ms glass to glass (p50); with 45 ms the offset was
+ * no smaller (median 46–64 ms, p95 63–99 ms) and latency higher (126–149 ms): the audio came
+ * less evenly and Chromium's jitter buffer held more.
  */
 export const TRANSCODED_AUDIO_DELAY_MS = 60;
 /** Audio passed through (Opus, G.711) leaves as soon as it is due: on arrival. */

@@ -22,6 +22,13 @@ export const CATCH_UP_MAX_UNITS = 1024;
  * caller sends live units itself. Bounded by CATCH_UP_MAX_UNITS. Used when a bridge starts
  * from the stream's cached GOP, so the SFU (and its RTP GOP cache) holds a decodable picture
  * within a fraction of the GOP instead of waiting for the publisher's next keyframe.
+ *
+ * Units sent before the catch-up point get their timestamps moved forward to the live time at
+ * which they are sent (`catchUpShift`): the backlog plays as a fast-forward that ends on the
+ * live timeline. With the old timestamps a packet's RTP time would lag its send time by up to
+ * the backlog's age, and mediasoup's Sender Reports (RTP time of the last packet forwarded ↔
+ * now) would tell a browser a wrong capture clock for video: its lip sync would hold video
+ * back by up to a few hundred ms until enough later reports outweigh it (~20 s in Chromium).
  */
 export class CatchUpPacer {
   readonly #send: (unit: AccessUnit) => void;
@@ -30,6 +37,8 @@ export class CatchUpPacer {
   #head = 0;
   #startMs = 0;
   #startDts = 0;
+  /** dts of the newest backlog unit: the live edge when the catch-up started. */
+  #liveDts = 0;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(send: (unit: AccessUnit) => void, now: () => number = () => performance.now()) {
@@ -51,6 +60,7 @@ export class CatchUpPacer {
     this.#head = 0;
     this.#startMs = this.#now();
     this.#startDts = first.dts;
+    this.#liveDts = backlog.reduce((m, u) => Math.max(m, u.dts), first.dts);
     this.#tick();
     if (this.active) this.#timer = setInterval(() => this.#tick(), CATCH_UP_TICK_MS);
   }
@@ -77,7 +87,8 @@ export class CatchUpPacer {
       const unit = this.#queue[this.#head]!;
       if (unit.dts > due) break;
       this.#head++;
-      this.#send(unit);
+      const shift = catchUpShift(unit.dts, this.#startDts, this.#liveDts);
+      this.#send(shift === 0 ? unit : { ...unit, pts: unit.pts + shift, dts: unit.dts + shift });
     }
     if (!this.active) this.close();
   }
@@ -87,4 +98,14 @@ export class CatchUpPacer {
     this.close();
     for (const unit of rest) this.#send(unit);
   }
+}
+
+/**
+ * How far (90 kHz ticks) a unit's timestamps move when the pacer sends it: to the live time at
+ * its send time, `liveDts + (dts − startDts) / CATCH_UP_SPEED`, for units before the point where
+ * that meets their own dts (the catch-up point); 0 from there on. Output timestamps rise
+ * steadily at 1/CATCH_UP_SPEED of the input's pace and join the live ones without a jump.
+ */
+export function catchUpShift(dts: number, startDts: number, liveDts: number): number {
+  return Math.max(0, Math.round(liveDts + (dts - startDts) / CATCH_UP_SPEED - dts));
 }
