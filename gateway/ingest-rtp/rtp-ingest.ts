@@ -25,6 +25,13 @@ export const INGEST_IDLE_TIMEOUT_MS = 10_000;
 export const PLI_MIN_INTERVAL_MS = 500;
 /** How often the idle check runs. */
 const IDLE_CHECK_MS = 1_000;
+/**
+ * A WebRTC publisher (browser, OBS, a room participant) sends a keyframe only when asked; HLS
+ * cuts segments and FLV/RTMP readers start at keyframes, so the ingest asks for one this often
+ * (one PLI through the SFU to the publisher: the GOP of the re-encoded H.264 follows the
+ * source's keyframes). 2 s: two HLS segments of the default 1 s target.
+ */
+export const KEYFRAME_REQUEST_INTERVAL_MS = 2_000;
 
 /** One incoming track: depacketizer, clock mapping (from the SFU's Sender Reports), and its last output. */
 interface InTrack {
@@ -66,6 +73,12 @@ export class RtpIngest {
   #source: RemoteInfo | null = null;
   #lastPacketAt = Date.now();
   #wallBase: number | undefined;
+  /**
+   * Local Unix ms minus the Sender Reports' NTP ms, fixed at the first SR. mediasoup stamps its
+   * SRs from its own monotonic clock, not the Unix epoch: what they give is the alignment between
+   * tracks (one clock for all of them), which this offset puts on the arrival-time scale.
+   */
+  #srClockOffset: number | undefined;
   #closed = false;
   #onClosed: (ingest: RtpIngest) => void;
   packets = 0;
@@ -102,8 +115,13 @@ export class RtpIngest {
     if (vp8Passthrough) this.#gate.setTrack({ type: 'video', codec: 'vp8' });
     socket.on('message', (msg, rinfo) => this.#onPacket(msg, rinfo));
     socket.on('error', (err) => this.#log.warn({ err }, 'ingest socket error'));
+    let sinceKeyframeRequest = 0;
     this.#idleTimer = setInterval(() => {
       if (Date.now() - this.#lastPacketAt > INGEST_IDLE_TIMEOUT_MS) this.close(`no RTP for ${INGEST_IDLE_TIMEOUT_MS / 1000} s`);
+      sinceKeyframeRequest += IDLE_CHECK_MS;
+      if (sinceKeyframeRequest < KEYFRAME_REQUEST_INTERVAL_MS) return;
+      sinceKeyframeRequest = 0;
+      for (const track of this.#tracks.values()) if (track.spec.kind === 'video') this.#requestKeyframe(track);
     }, IDLE_CHECK_MS);
   }
 
@@ -175,7 +193,10 @@ export class RtpIngest {
       for (const p of parseRtcp(msg)) {
         if (p.type !== 'sr') continue;
         const track = this.#tracks.get(p.ssrc);
-        if (track) track.sr = { rtp: p.rtpTimestamp, unixMs: ntpToUnixMs(p.ntpSeconds, p.ntpFraction) };
+        if (!track) continue;
+        const ntpMs = ntpToUnixMs(p.ntpSeconds, p.ntpFraction);
+        this.#srClockOffset ??= Date.now() - ntpMs;
+        track.sr = { rtp: p.rtpTimestamp, unixMs: ntpMs + this.#srClockOffset };
       }
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;
