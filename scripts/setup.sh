@@ -17,6 +17,7 @@ fi
 # mediasoup's C++ worker: built once per machine from its npm tarball against Debian's libraries
 # (5-8 minutes on 2 cores; cached under ~/.cache/estuary), see scripts/mediasoup/worker.sh.
 worker_bin=$(bash scripts/mediasoup/worker.sh)
+export MEDIASOUP_WORKER_BIN="$worker_bin" # mediasoup's postinstall then skips its own download/build
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 install -D "$worker_bin" node_modules/mediasoup/worker/out/Release/mediasoup-worker
 node scripts/build-client.mjs
