@@ -110,36 +110,21 @@ function showNotice(text: string): void {
 }
 
 /**
- * A remote video follows its tile: paused while the tile is off-screen or the tab hidden (no
- * downlink spent on it), and asking for the simulcast layer that fits the tile's height
- * (mediasoup sends at most that, less when bandwidth is short).
+ * A remote video asks for the simulcast layer that fits its tile's height (mediasoup sends at
+ * most that, less when bandwidth is short), again whenever the tile is resized.
  */
 function fitToTile(consumer: Consumer, tile: Tile): void {
-  let visible = true;
   let layer = -1;
   const apply = (): void => {
     if (consumer.closed) return;
-    const show = visible && document.visibilityState === 'visible';
-    void (show ? consumer.resume() : consumer.pause()).catch(() => undefined);
     const wanted = spatialLayerForTile(tile.root.clientHeight, layerHeights(CAMERA_HEIGHT), window.devicePixelRatio);
-    if (show && wanted !== layer) {
-      layer = wanted;
-      void consumer.setPreferredLayers(wanted).catch(() => undefined);
-    }
+    if (wanted === layer) return;
+    layer = wanted;
+    void consumer.setPreferredLayers(wanted).catch(() => undefined);
   };
-  const seen = new IntersectionObserver((entries) => {
-    visible = entries.some((e) => e.isIntersecting);
-    apply();
-  });
-  seen.observe(tile.root);
   const sized = new ResizeObserver(() => apply());
   sized.observe(tile.root);
-  document.addEventListener('visibilitychange', apply);
-  consumer.on('close', () => {
-    seen.disconnect();
-    sized.disconnect();
-    document.removeEventListener('visibilitychange', apply);
-  });
+  consumer.on('close', () => sized.disconnect());
 }
 
 function sourceOf(client: RoomClient, peerId: string, producerId: string): 'mic' | 'camera' | null {
