@@ -227,6 +227,9 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   private async enterRoom(): Promise<void> {
     const channel = this.channel;
     if (!channel) throw new Error('not connected');
+    // Peers known before this join (from a session before a reconnect): those missing from the
+    // join answer left meanwhile. Peers announced while the join is answered are new, and stay.
+    const known = new Set(this.peers.keys());
     const data = await channel.request('join', {
       roomId: this.options.roomId,
       displayName: this.options.displayName,
@@ -243,7 +246,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
       this.device = device;
     }
     const present = new Set(data.peers.map((p) => p.id));
-    for (const id of [...this.peers.keys()]) if (!present.has(id)) this.removePeer(id);
+    for (const id of known) if (!present.has(id)) this.removePeer(id);
     await this.createTransports();
     this.setState('connected');
     this.emit('joined', { peerId: data.peerId, resumed: data.resumed });
