@@ -49,13 +49,21 @@ class Tile {
     grid.append(this.root);
   }
 
+  /**
+   * Tracks arrive one by one (audio may come before video). The element gets a new stream each
+   * time rather than a track added to the one it plays: Chromium can leave an element that was
+   * already loading an audio-only stream without the video added to it (no frame, time 0).
+   */
   addTrack(track: MediaStreamTrack): void {
     this.stream.addTrack(track);
+    this.video.srcObject = new MediaStream(this.stream.getTracks());
     this.play();
   }
 
   removeTrack(track: MediaStreamTrack): void {
     this.stream.removeTrack(track);
+    this.video.srcObject = new MediaStream(this.stream.getTracks());
+    if (this.stream.getTracks().length > 0) this.play();
   }
 
   setMuted(source: 'mic' | 'camera', muted: boolean): void {
