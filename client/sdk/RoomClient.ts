@@ -240,18 +240,20 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.iceServers = data.iceServers;
     this.canPublishValue = data.canPublish;
     this.canSubscribeValue = data.canSubscribe;
+    const present = new Set(data.peers.map((p) => p.id));
+    for (const id of known) if (!present.has(id)) this.removePeer(id);
+    // The room as the answer shows it, at once: notifications that arrive while the Device loads
+    // and the transports are built (a producer of a peer in this list) must find their peer.
+    for (const peer of data.peers) this.addPeer(peer);
     if (!this.device) {
       const device = new Device(this.options.handlerName ? { handlerName: this.options.handlerName } : {});
       await device.load({ routerRtpCapabilities: data.routerRtpCapabilities as msc.RtpCapabilities });
       this.device = device;
     }
-    const present = new Set(data.peers.map((p) => p.id));
-    for (const id of known) if (!present.has(id)) this.removePeer(id);
     await this.createTransports();
     this.setState('connected');
     this.emit('joined', { peerId: data.peerId, resumed: data.resumed });
-    for (const peer of data.peers) this.addPeer(peer);
-    // Producers announced while the transports were being built.
+    // Everything recorded so far: the answer's producers and those announced meanwhile.
     this.consumeAll();
   }
 
