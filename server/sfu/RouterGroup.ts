@@ -64,9 +64,8 @@ export class RouterGroup extends EnhancedEventEmitter<RouterGroupEvents> {
     const max = this.sfu.options.maxConsumersPerWorker;
     const home = this.sfu.slotOf(this.primary);
     if (!home || home.load < max || this.sfu.slots.length < 2) return this.primary;
-    let best = home;
-    for (const s of this.sfu.slots) if (s.worker && s.load < best.load) best = s;
-    if (best === home) return this.primary;
+    const best = this.sfu.leastLoaded();
+    if (!best || best === home || best.load >= home.load) return this.primary;
     const existing = this.extra.get(best.index);
     if (existing && !existing.closed) return existing;
     let pending = this.creating.get(best.index);

@@ -108,10 +108,10 @@ export class Sfu extends EnhancedEventEmitter<SfuEvents> {
    * `mediaCodecs` says otherwise. `appData` is the caller's; the Sfu adds `workerIndex`.
    */
   async createRouter(
-    options: { appData?: types.AppData; workerIndex?: number; excludeWorker?: number; mediaCodecs?: types.RtpCodecCapability[] } = {},
+    options: { appData?: types.AppData; workerIndex?: number; mediaCodecs?: types.RtpCodecCapability[] } = {},
   ): Promise<types.Router<RouterAppData>> {
     if (this.closedValue) throw new InvalidStateError('sfu closed');
-    const slot = options.workerIndex !== undefined ? this.slots[options.workerIndex] : this.leastLoaded(options.excludeWorker);
+    const slot = options.workerIndex !== undefined ? this.slots[options.workerIndex] : this.leastLoaded();
     if (!slot?.worker) throw new InvalidStateError('no mediasoup worker available');
     const router = await slot.worker.createRouter<RouterAppData>({ mediaCodecs: options.mediaCodecs ?? ROUTER_MEDIA_CODECS, appData: { ...options.appData, workerIndex: slot.index } });
     if (this.closedValue) {
@@ -170,13 +170,11 @@ export class Sfu extends EnhancedEventEmitter<SfuEvents> {
     return this.slots.flatMap((s) => (s.worker ? [s.worker.pid] : []));
   }
 
-  private leastLoaded(exclude?: number): WorkerSlot | undefined {
+  /** The live worker with the least load (placement for routers, groups and viewer routers). */
+  leastLoaded(): WorkerSlot | undefined {
     let best: WorkerSlot | undefined;
-    for (const s of this.slots) {
-      if (!s.worker || s.index === exclude) continue;
-      if (!best || s.load < best.load) best = s;
-    }
-    return best ?? (exclude !== undefined ? this.leastLoaded() : undefined);
+    for (const s of this.slots) if (s.worker && (!best || s.load < best.load)) best = s;
+    return best;
   }
 
   private rangeListenInfos(): types.TransportListenInfo[] {

@@ -91,8 +91,7 @@ export class ViewerRouters {
       const pending = this.routers.get(`${mapping}@${slot.index}`);
       if (pending && slot.worker && slot.load < max) return pending;
     }
-    let best = this.sfu.slots.find((s) => s.worker);
-    for (const s of this.sfu.slots) if (s.worker && best && s.load < best.load) best = s;
+    const best = this.sfu.leastLoaded();
     if (!best) throw new UnsupportedError('no mediasoup worker available');
     const key = `${mapping}@${best.index}`;
     let pending = this.routers.get(key);
