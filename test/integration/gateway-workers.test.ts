@@ -62,7 +62,12 @@ test('every HTTP-FLV viewer gets the stream whichever worker accepted it (relay 
 
 test('the relay listener refuses requests without the relay token', async () => {
   const { workers } = (await getJson(`${t.http}/api/v1/gateway/workers`)).body as { workers: WorkerStats[] };
-  const res = await fetch(`http://127.0.0.1:${workers[0]!.relayPort}/live/multi.flv`, { signal: AbortSignal.timeout(5000) });
+  // The relay listener of the worker that holds the stream (the kernel picks which worker takes
+  // the publish; another worker's relay listener answers 404 for a stream it does not hold).
+  const owner = ((await getJson(`${t.http}/api/v1/streams/live/multi`)).body as { worker: number }).worker;
+  const relayPort = workers.find((w) => w.id === owner)?.relayPort;
+  assert.ok(relayPort, `no relay port for worker ${owner}`);
+  const res = await fetch(`http://127.0.0.1:${relayPort}/live/multi.flv`, { signal: AbortSignal.timeout(5000) });
   assert.equal(res.status, 403);
   await res.arrayBuffer();
 });
